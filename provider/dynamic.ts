@@ -1,0 +1,27 @@
+/**
+ * What the serialized shims load at call time (`pulumi-vcpp/dynamic`): one provider per resource
+ * kind, sharing one context, hence one set of settings, sessions and tokens, per process.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { ProcessContext } from "./context";
+import { MeteredProductProvider } from "../resources/metered-product";
+import { ProxyConfigProvider } from "../resources/proxy-config";
+import type { ProviderKind } from "../resources/shim";
+
+const context = new ProcessContext();
+
+const providers: Record<ProviderKind, pulumi.dynamic.ResourceProvider> = {
+  MeteredProduct: new MeteredProductProvider(context),
+  ProxyConfig: new ProxyConfigProvider(context),
+};
+
+export function provider(kind: ProviderKind): pulumi.dynamic.ResourceProvider & { configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> } {
+  const implementation = providers[kind];
+  if (!implementation) throw new Error(`pulumi-vcpp has no provider for ${kind}: the state was written by another version of the package`);
+  return Object.assign(Object.create(implementation), {
+    /** The engine sends the whole stack config, decrypted; only `vcpp:*` keys are read. */
+    async configure(req: pulumi.dynamic.ConfigureRequest) {
+      context.configure((key) => req.config.get(`vcpp:${key}`));
+    },
+  });
+}

@@ -1,0 +1,285 @@
+/**
+ * The one HTTP layer every service client is built on: got underneath, plus what every call
+ * needs: TLS with the system CAs and an optional PEM bundle, a User-Agent, a per-host cap on
+ * concurrent requests, retries only where repeating is safe, one re-login on a refused session,
+ * zod validation of every answer, and errors that say what failed without leaking credentials.
+ */
+import type { Got, OptionsOfTextResponseBody, Response } from "got" with { "resolution-mode": "import" };
+import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
+import { rootCertificates } from "node:tls";
+import { z } from "zod";
+import { CallDescription, ServiceError } from "./errors";
+import { redact } from "./redact";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "./version";
+import * as log from "./log";
+
+export interface TlsSettings {
+  /** Extra trusted CA certificates (PEM), added to the system's. */
+  caCertificates?: string;
+  /** Skip certificate verification: only on explicit request, and it logs a warning. */
+  insecureSkipTlsVerify?: boolean;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  limit: number;
+  /** First backoff; doubles per attempt, with jitter. */
+  baseDelayMs: number;
+  /** Cap on one backoff. */
+  maxDelayMs: number;
+  /** A `Retry-After` longer than this is not waited for: the call fails instead. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { limit: 4, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
+/** Statuses that mean "try again later" for a call that is safe to repeat. */
+export const RETRIED_STATUS_CODES = [408, 429, 500, 502, 503, 504];
+/** Network failures that are retried, for calls that are safe to repeat. */
+export const RETRIED_ERROR_CODES = ["ETIMEDOUT", "ECONNRESET", "EADDRINUSE", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN"];
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_CONCURRENCY = 4;
+export const USER_AGENT = `${PACKAGE_NAME}/${PACKAGE_VERSION} (node ${process.version})`;
+
+/** One remote service at one address. */
+export interface Endpoint {
+  /** The service's name as users know it, e.g. "Usage Meter". */
+  service: string;
+  /** Base URL that call paths are relative to, e.g. `https://um.example.com:8443/api/v1`. */
+  baseUrl: string;
+  tls?: TlsSettings;
+  timeoutMs?: number;
+  /** Cap on requests in flight to this host from this process. */
+  maxConcurrency?: number;
+  retry?: Partial<RetryPolicy>;
+  /** A transient-looking answer that is in fact the service's final word (the Usage Meter's 502 "not found"). */
+  isFinalAnswer?(status: number, body: string): boolean;
+  /** Service-specific advice for a failure. */
+  hint?(status: number | undefined, errCode: string | undefined): string | undefined;
+}
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface Call<S extends z.ZodType> {
+  /** What the call does, in the domain's words: "register product". */
+  operation: string;
+  method: Method;
+  /** Relative to the endpoint's base URL, without a leading slash. */
+  path: string;
+  searchParams?: Record<string, string | number | boolean>;
+  json?: unknown;
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Schema of a successful answer's JSON body (an empty body is parsed as `undefined`). */
+  schema: S;
+  /**
+   * Safe to repeat after a transient failure. Defaults to true for GET, PUT and DELETE and
+   * false for POST and PATCH: a POST that creates is never retried blindly.
+   */
+  idempotent?: boolean;
+  /** Non-2xx statuses that are answers rather than failures (returned with an unparsed body). */
+  acceptStatuses?: number[];
+}
+
+export type Reply<T> =
+  | { ok: true; status: number; headers: Record<string, string | string[] | undefined>; body: T }
+  | { ok: false; status: number; headers: Record<string, string | string[] | undefined>; text: string };
+
+/** How a client authenticates: headers for a request, and forgetting a credential the server refused. */
+export interface Authenticator {
+  headers(): Promise<Record<string, string>>;
+  /** Called with the headers of a request answered 401, so that only that credential is dropped. */
+  invalidate(refused: Record<string, string>): void;
+}
+
+type GotModule = typeof import("got", { with: { "resolution-mode": "import" } });
+let gotModule: Promise<GotModule> | undefined;
+const loadGot = () => (gotModule ??= import("got"));
+
+const limiters = new Map<string, Promise<LimitFunction>>();
+const warnedInsecure = new Set<string>();
+
+/** One limiter per host, shared by every client in the process, so the cap holds across resources. */
+function limiterFor(baseUrl: string, concurrency: number): Promise<LimitFunction> {
+  const host = new URL(baseUrl).host;
+  let limiter = limiters.get(host);
+  if (!limiter) {
+    limiter = import("p-limit").then((m) => m.default(concurrency));
+    limiters.set(host, limiter);
+  }
+  return limiter;
+}
+
+export class HttpClient {
+  private readonly retry: RetryPolicy;
+  private client?: Promise<Got>;
+
+  constructor(readonly endpoint: Endpoint) {
+    this.retry = { ...DEFAULT_RETRY, ...endpoint.retry };
+    if (endpoint.tls?.insecureSkipTlsVerify && !warnedInsecure.has(endpoint.baseUrl)) {
+      warnedInsecure.add(endpoint.baseUrl);
+      log.warn(`${endpoint.service} at ${endpoint.baseUrl}: TLS certificate verification is switched off (insecureSkipTlsVerify). Use caCertificates instead where you can.`);
+    }
+  }
+
+  /** Sends a call; on 401 with an authenticator, logs in again once and repeats it once. */
+  async send<S extends z.ZodType>(call: Call<S>, auth?: Authenticator): Promise<Reply<z.infer<S>>> {
+    let headers = auth ? await auth.headers() : {};
+    let response = await this.exchange(call, headers);
+    if (response.statusCode === 401 && auth) {
+      auth.invalidate(headers);
+      headers = await auth.headers();
+      response = await this.exchange(call, headers);
+    }
+    return this.interpret(call, response);
+  }
+
+  /** Like `send`, but any answer other than a 2xx is an error. */
+  async request<S extends z.ZodType>(call: Call<S>, auth?: Authenticator): Promise<z.infer<S>> {
+    const reply = await this.send(call, auth);
+    if (!reply.ok) throw this.httpError(call, reply.status, reply.text);
+    return reply.body;
+  }
+
+  describe(call: Pick<Call<z.ZodType>, "operation" | "method" | "path">): CallDescription {
+    const path = `${new URL(this.endpoint.baseUrl).pathname.replace(/\/$/, "")}/${call.path}`;
+    return { service: this.endpoint.service, operation: call.operation, method: call.method, path };
+  }
+
+  /** The error for a non-2xx answer, with the server's `errCode`/`errMessage` when it sent them. */
+  httpError(call: Pick<Call<z.ZodType>, "operation" | "method" | "path">, status: number, text: string): ServiceError {
+    const { errCode, errMessage } = parseErrorBody(text);
+    const detail = `${status}${errCode ? ` ${errCode}` : ""}${errMessage ? `: ${errMessage}` : ""}`;
+    const hint = this.endpoint.hint?.(status, errCode) ?? genericHint(status);
+    return new ServiceError(this.describe(call), detail, "HTTP_ERROR", status, errCode, errMessage, hint);
+  }
+
+  private async exchange(call: Call<z.ZodType>, authHeaders: Record<string, string>): Promise<Response<string>> {
+    const got = await this.got();
+    const limit = await limiterFor(this.endpoint.baseUrl, this.endpoint.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
+    const idempotent = call.idempotent ?? ["GET", "PUT", "DELETE"].includes(call.method);
+    const options: OptionsOfTextResponseBody = {
+      method: call.method,
+      searchParams: call.searchParams,
+      json: call.json,
+      form: call.form,
+      headers: { ...call.headers, ...authHeaders },
+      retry: { methods: idempotent ? [call.method] : [] },
+    };
+    try {
+      return await limit(() => got(call.path, options));
+    } catch (error) {
+      throw this.networkError(call, error);
+    }
+  }
+
+  private interpret<S extends z.ZodType>(call: Call<S>, response: Response<string>): Reply<z.infer<S>> {
+    const { statusCode: status, headers, body: text } = response;
+    if (status < 200 || status > 299) {
+      if (call.acceptStatuses?.includes(status)) return { ok: false, status, headers, text };
+      throw this.httpError(call, status, text);
+    }
+    let json: unknown;
+    try {
+      json = text.trim() === "" ? undefined : JSON.parse(text);
+    } catch {
+      throw this.badResponse(call, status, "the body is not JSON");
+    }
+    const parsed = call.schema.safeParse(json);
+    if (!parsed.success) throw this.badResponse(call, status, describeZodIssues(parsed.error));
+    return { ok: true, status, headers, body: parsed.data };
+  }
+
+  private badResponse(call: Call<z.ZodType>, status: number, why: string): ServiceError {
+    return new ServiceError(
+      this.describe(call),
+      `${status} with an answer this client does not understand: ${why}`,
+      "BAD_RESPONSE",
+      status,
+      undefined,
+      undefined,
+      `Check that ${this.endpoint.baseUrl} is a ${this.endpoint.service} of a supported version`,
+    );
+  }
+
+  private networkError(call: Call<z.ZodType>, error: unknown): ServiceError {
+    const err = error as { code?: string; message?: string };
+    const code = err.code ?? "ERROR";
+    const tlsProblem = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
+    const hint = tlsProblem
+      ? "The server's TLS certificate is not trusted: add its CA (PEM) to vcpp:caCertificates, or, for a test appliance only, set vcpp:insecureSkipTlsVerify"
+      : `Check that ${this.endpoint.baseUrl} is reachable from here`;
+    return new ServiceError(this.describe(call), `no answer (${code}: ${err.message ?? "unknown error"})`, code, undefined, undefined, undefined, hint);
+  }
+
+  private got(): Promise<Got> {
+    return (this.client ??= loadGot().then(({ got }) => {
+      const { tls = {}, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = this.endpoint;
+      return got.extend({
+        prefixUrl: baseUrl,
+        timeout: { request: timeoutMs },
+        headers: { "user-agent": USER_AGENT, accept: "application/json" },
+        throwHttpErrors: false,
+        https: {
+          rejectUnauthorized: !tls.insecureSkipTlsVerify,
+          certificateAuthority: tls.caCertificates ? [...rootCertificates, tls.caCertificates] : undefined,
+        },
+        retry: {
+          limit: this.retry.limit,
+          statusCodes: RETRIED_STATUS_CODES,
+          errorCodes: RETRIED_ERROR_CODES,
+          maxRetryAfter: this.retry.maxRetryAfterMs,
+          calculateDelay: ({ attemptCount, error, computedValue, retryAfter }) => {
+            if (computedValue === 0) return 0;
+            const response = error.response;
+            if (response && this.endpoint.isFinalAnswer?.(response.statusCode, String(response.body ?? ""))) return 0;
+            const delay = retryAfter ?? backoff(attemptCount, this.retry);
+            log.debug(`${this.endpoint.service}: ${error.options.method} ${redact(String(error.options.url ?? ""))} answered ${response?.statusCode ?? error.code}; retry ${attemptCount}/${this.retry.limit} in ${Math.round(delay)} ms`);
+            return delay;
+          },
+        },
+      });
+    }));
+  }
+}
+
+/** Exponential backoff with jitter (half to full of the exponential value), capped. */
+export function backoff(attempt: number, policy: RetryPolicy): number {
+  const exponential = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
+  return exponential / 2 + (Math.random() * exponential) / 2;
+}
+
+/** Reads `{errCode, errMessage}` (Usage Meter) and the other common error shapes. */
+export function parseErrorBody(text: string): { errCode?: string; errMessage?: string } {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+    return {
+      errCode: str(body.errCode) ?? str(body.error_code) ?? str(body.code),
+      errMessage: str(body.errMessage) ?? str(body.message) ?? str(body.error_description) ?? str(body.error),
+    };
+  } catch {
+    const snippet = text.replace(/\s+/g, " ").trim().slice(0, 200);
+    return { errMessage: snippet || undefined };
+  }
+}
+
+function genericHint(status: number): string | undefined {
+  if (status === 401) return "The credentials were refused: check the user and password or token in the stack config";
+  if (status === 403) return "The account is not allowed to do this";
+  if (status === 404) return "Check the service URL in the stack config";
+  if (status === 429) return "The service is throttling requests; try again later or lower vcpp:maxConcurrentRequests";
+  if (status >= 500) return "The service failed; try again later, and check its health if it persists";
+  return undefined;
+}
+
+/** `items[0].port: expected number, received string`: names the field and the rule. */
+export function describeZodIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? formatPath(issue.path) : "(body)"}: ${issue.message}`)
+    .join("; ");
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+}

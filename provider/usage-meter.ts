@@ -1,0 +1,250 @@
+/**
+ * Typed client of the Usage Meter appliance API (4.x at `https://UM:8443/api/v1` with a
+ * `sessionId` header; 9.x at `https://UM/api/v1` with a bearer token). One login per appliance
+ * URL and user per process, shared by every resource; a refused session logs in again once.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { Authenticator, Endpoint, HttpClient } from "./http";
+import { registerSecret } from "./redact";
+import { UsageMeterConnection } from "./settings";
+import { ServiceError } from "./errors";
+import { Credential, sharedAuthenticator } from "./auth";
+
+export const SERVICE = "Usage Meter";
+
+/** The appliance's product type codes (case-sensitive). `VCFA` exists on 9.x only. */
+export const PRODUCT_TYPES = ["vCenter", "NSX-V", "NSX-T", "NSXALB", "VRNI", "VCD", "VCAV", "VROPS", "VRSLCM", "TKGM", "VCFA"] as const;
+export type ProductType = (typeof PRODUCT_TYPES)[number];
+
+const numberish = z.union([z.number(), z.string()]);
+
+export const productSchema = z.looseObject({
+  id: z.coerce.number().int(),
+  host: z.string(),
+  port: z.coerce.number().int(),
+  user: z.string().optional(),
+  productType: z.string(),
+  fullName: z.string().nullish(),
+  version: z.string().nullish(),
+  active: z.boolean().optional(),
+  metered: z.boolean().optional(),
+  lastChanged: numberish.nullish(),
+  instanceUUID: z.string().nullish(),
+  status: z.object({ code: z.string(), text: z.string().nullish(), lastChanged: numberish.nullish() }).nullish(),
+});
+export type Product = z.infer<typeof productSchema>;
+
+export const certificateActionSchema = z.looseObject({
+  code: z.literal("Cert"),
+  data: z.looseObject({
+    productId: z.coerce.number().int(),
+    certificateId: z.string(),
+    productType: z.string(),
+    certData: z.looseObject({ fingerprint_sha256: z.string(), subjectDN: z.string().optional(), issuerDN: z.string().optional(), notAfter: numberish.optional() }),
+  }),
+});
+export type CertificateAction = z.infer<typeof certificateActionSchema>;
+const userActionSchema = z.union([certificateActionSchema, z.looseObject({ code: z.string() })]);
+
+export const proxySettingsSchema = z.looseObject({
+  type: z.enum(["none", "http", "https"]),
+  host: z.string().nullish(),
+  port: z.coerce.number().int().nullish(),
+  user: z.string().nullish(),
+});
+export type ProxySettings = z.infer<typeof proxySettingsSchema>;
+
+const proxyTestSchema = z.looseObject({ test_result: z.boolean(), message: z.string().nullish(), error_code: numberish.nullish() });
+const agentInfoSchema = z.looseObject({ uuid: z.string().optional(), major_version: numberish.optional(), minor_version: numberish.optional(), build_number: numberish.optional() });
+const dataUsageSchema = z.looseObject({ accepted: z.boolean() });
+/** 4.x answers `sessionid`; 9.x answers `accessToken`. */
+const loginSchema = z
+  .looseObject({
+    sessionid: z.string().min(1).optional(),
+    accessToken: z.looseObject({ tokenValue: z.string().min(1), expiresAt: numberish.optional() }).optional(),
+  })
+  .refine((a) => a.sessionid !== undefined || a.accessToken !== undefined, "has neither sessionid (4.x) nor accessToken (9.x)");
+const noBody = z.unknown();
+
+/** What registering or updating a product sends. */
+export interface ProductSpec {
+  productType: ProductType;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Product-specific fields (NSX-V `vcId`; TKGM `tkgmToken`, `tkgmEdition`, `tkgmMetric`, `vcId`). */
+  extra?: Record<string, string>;
+}
+
+export interface ProxySpec {
+  type: "none" | "http" | "https";
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+}
+
+/** Renew a bearer token this long before the appliance says it expires. */
+const TOKEN_RENEWAL_MARGIN_MS = 60_000;
+
+/** Only the Usage Meter's own error bodies make a 502 final ("product not found"); a proxy's 502 is retried. */
+const isUsageMeterError = (status: number, body: string) => status === 502 && /"errCode"\s*:/.test(body);
+
+export function apiBaseUrl(url: string): string {
+  const trimmed = url.replace(/\/+$/, "");
+  return /\/api\/v1$/.test(trimmed) ? trimmed : `${trimmed}/api/v1`;
+}
+
+export class UsageMeterClient {
+  readonly http: HttpClient;
+  readonly baseUrl: string;
+  private readonly auth: Authenticator;
+
+  constructor(readonly connection: UsageMeterConnection, options: Partial<Endpoint> = {}) {
+    registerSecret(connection.password);
+    this.baseUrl = apiBaseUrl(connection.url);
+    this.http = new HttpClient({
+      service: SERVICE,
+      baseUrl: this.baseUrl,
+      tls: connection.tls,
+      isFinalAnswer: isUsageMeterError,
+      hint: usageMeterHint,
+      ...options,
+    });
+    const key = `usage-meter|${this.baseUrl}|${connection.user}|${fingerprintOf(connection.password)}`;
+    this.auth = sharedAuthenticator(key, () => this.login());
+  }
+
+  /** Logs in, sending the credentials both ways (4.x reads the JSON body, 9.x HTTP Basic), and reads the answer's kind. */
+  private async login(): Promise<Credential> {
+    const { user, password, apiVersion } = this.connection;
+    const basic = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    const answer = await this.http.request({
+      operation: "log in",
+      method: "POST",
+      path: "login",
+      json: apiVersion === "9" ? undefined : { user, password },
+      headers: apiVersion === "4" ? {} : { authorization: basic },
+      schema: loginSchema,
+      idempotent: true, // a second session is harmless
+    });
+    if (answer.sessionid !== undefined) {
+      registerSecret(answer.sessionid);
+      return { headers: { sessionId: answer.sessionid } };
+    }
+    const token = answer.accessToken!;
+    registerSecret(token.tokenValue);
+    const expiresAt = token.expiresAt === undefined ? undefined : new Date(typeof token.expiresAt === "number" ? token.expiresAt : Date.parse(token.expiresAt)).getTime();
+    return { headers: { authorization: `Bearer ${token.tokenValue}` }, renewAfter: expiresAt && expiresAt - TOKEN_RENEWAL_MARGIN_MS };
+  }
+
+  async agentInfo(): Promise<z.infer<typeof agentInfoSchema>> {
+    return this.http.request({ operation: "read appliance identity", method: "GET", path: "agent_info", searchParams: { um_uuid: true }, schema: agentInfoSchema }, this.auth);
+  }
+
+  async dataUsageAccepted(): Promise<boolean> {
+    const answer = await this.http.request({ operation: "read data usage acceptance", method: "GET", path: "data_usage_acceptance", schema: dataUsageSchema }, this.auth);
+    return answer.accepted;
+  }
+
+  async setDataUsageAcceptance(accepted: boolean): Promise<void> {
+    await this.http.request(
+      // Sets a flag to a value: repeating it is harmless, so it is retried like a PUT.
+      { operation: "set data usage acceptance", method: "POST", path: "data_usage_acceptance", json: { accepted }, schema: noBody, idempotent: true },
+      this.auth,
+    );
+  }
+
+  async proxySettings(): Promise<ProxySettings> {
+    return this.http.request({ operation: "read network connection", method: "GET", path: "http_proxy", schema: proxySettingsSchema }, this.auth);
+  }
+
+  /** Applies a network connection; the appliance tests it first and keeps it only if the test passes. */
+  async applyProxy(spec: ProxySpec): Promise<void> {
+    const json = spec.type === "none" ? { type: "none", host: "direct" } : spec;
+    const call = { operation: "set network connection", method: "PUT" as const, path: "test_proxy" };
+    const answer = await this.http.request({ ...call, json, schema: proxyTestSchema }, this.auth);
+    if (!answer.test_result) {
+      const detail = `the appliance could not reach the cloud through ${spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`}${answer.message ? `: ${answer.message}` : ""}`;
+      throw new ServiceError(this.http.describe(call), detail, "PROXY_TEST_FAILED", 202, answer.error_code?.toString(), answer.message ?? undefined, "Check the proxy host, port and credentials, and that the proxy allows the appliance out");
+    }
+  }
+
+  async listProducts(productType?: ProductType): Promise<Product[]> {
+    return this.http.request(
+      { operation: "list products", method: "GET", path: "product", searchParams: productType ? { productType } : undefined, schema: z.array(productSchema) },
+      this.auth,
+    );
+  }
+
+  /** The product registered for this host, port and type, if any: the natural key used for adoption. */
+  async findProduct(productType: ProductType, host: string, port: number): Promise<Product | undefined> {
+    const products = await this.listProducts(productType);
+    return products.find((p) => p.productType === productType && p.host.toLowerCase() === host.toLowerCase() && p.port === port);
+  }
+
+  /** A product by id, or undefined when the appliance says it does not exist (its 502). */
+  async getProduct(productType: ProductType, id: number): Promise<Product | undefined> {
+    const reply = await this.http.send(
+      { operation: "read product", method: "GET", path: "product", searchParams: { productType, id }, schema: z.array(productSchema), acceptStatuses: [502] },
+      this.auth,
+    );
+    return reply.ok ? reply.body.find((p) => p.id === id) : undefined;
+  }
+
+  /** POST /product: never retried; callers look the product up by its natural key when the answer is lost. */
+  async registerProduct(spec: ProductSpec): Promise<Product> {
+    return this.http.request({ operation: "register product", method: "POST", path: "product", json: productBody(spec), schema: productSchema }, this.auth);
+  }
+
+  /** PUT /product with the id in the body: updates credentials and re-activates. */
+  async updateProduct(id: number, spec: ProductSpec): Promise<Product> {
+    return this.http.request({ operation: "update product", method: "PUT", path: "product", json: { id, ...productBody(spec) }, schema: productSchema }, this.auth);
+  }
+
+  /** Removes a product; true if it was there. */
+  async deleteProduct(productType: ProductType, id: number): Promise<boolean> {
+    const reply = await this.http.send(
+      { operation: "remove product", method: "DELETE", path: "product", searchParams: { productType, id, forget: true }, schema: noBody, acceptStatuses: [502] },
+      this.auth,
+    );
+    return reply.ok;
+  }
+
+  async pendingCertificates(): Promise<CertificateAction[]> {
+    const actions = await this.http.request({ operation: "list pending user actions", method: "GET", path: "user_action", schema: z.array(userActionSchema) }, this.auth);
+    return actions.filter((a): a is CertificateAction => a.code === "Cert" && "data" in a);
+  }
+
+  async acceptCertificate(action: CertificateAction): Promise<void> {
+    const { certificateId, productType, productId } = action.data;
+    await this.http.request(
+      { operation: "accept product certificate", method: "PUT", path: "accept_certificate", json: { certificateId, accepted: true, productType, productId }, schema: noBody },
+      this.auth,
+    );
+  }
+}
+
+function productBody(spec: ProductSpec): Record<string, unknown> {
+  return { productType: spec.productType, host: spec.host, port: spec.port, user: spec.user, password: spec.password, ...spec.extra };
+}
+
+function usageMeterHint(status: number | undefined, errCode: string | undefined): string | undefined {
+  if (status === 401) return "The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword (or the named appliance in vcpp:usageMeters)";
+  if (errCode === "ERR_PM_HOST_NAME_CONFLICT") return "Another product is already registered with this host name: remove it on the appliance, or declare it with its own product type";
+  if (status === 400) return "The appliance rejected the request body: check the product's fields for its type";
+  return undefined;
+}
+
+/** Credentials are keyed by a hash of the password (never the password), so a changed password logs in anew. */
+function fingerprintOf(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex").slice(0, 16);
+}
+
+/** Normalises a SHA-256 fingerprint to upper-case hex pairs joined by colons. */
+export function normalizeFingerprint(fingerprint: string): string {
+  const hex = fingerprint.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
+  return hex.match(/.{2}/g)?.join(":") ?? hex;
+}

@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ProviderContext } from "../provider/context";
+import { formatPath } from "../provider/http";
+
+/** What the engine sends for a value not known until apply (another resource's output, in preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
+
+/**
+ * `check` for a resource: validates the inputs with its schema and reports each failure against
+ * the field it concerns, with the rule it breaks. Fields whose value is still unknown (preview)
+ * are not judged; they are checked again, known, before anything is sent.
+ */
+export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string, unknown>, context: ProviderContext): pulumi.dynamic.CheckResult {
+  const unknownFields = Object.keys(news).filter((key) => isUnknown(news[key]));
+  const parsed = schema.safeParse(news);
+  const failures = parsed.success
+    ? []
+    : parsed.error.issues
+        .filter((issue) => !unknownFields.includes(String(issue.path[0])))
+        .map((issue) => ({ property: issue.path.length ? formatPath(issue.path) : "(inputs)", reason: `${issue.path.length ? `${formatPath(issue.path)}: ` : ""}${issue.message}` }));
+  const name = news.usageMeter;
+  const known = context.settings().usageMeterNames();
+  if (typeof name === "string" && !isUnknown(name) && !known.includes(name)) {
+    failures.push({ property: "usageMeter", reason: `usageMeter: "${name}" is not configured (known: ${known.join(", ")}); add it under vcpp:usageMeters` });
+  }
+  if (failures.length) return { inputs: news, failures };
+  return { inputs: parsed.success ? { ...news, ...(parsed.data as object) } : news };
+}
+
+/** Parses inputs that `check` accepted; a failure here means a value only became known at apply time. */
+export function parseInputs<S extends z.ZodType>(schema: S, inputs: Record<string, unknown>, resource: string): z.infer<S> {
+  const parsed = schema.safeParse(inputs);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("; ");
+    throw new Error(`${resource}: invalid inputs: ${issues}`);
+  }
+  return parsed.data;
+}
+
+export const port = z.number("must be a number").int("must be a whole number").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535");
+
+export const hostName = z
+  .string("must be a string")
+  .trim()
+  .min(1, "must not be empty")
+  .max(253, "must be at most 253 characters")
+  .regex(/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9A-Fa-f:.]+$/, "must be a host name or IP address, without scheme, port or path");
+
+export const nonEmpty = z.string("must be a string").min(1, "must not be empty").max(1024, "must be at most 1024 characters").refine((s) => !/[\u0000-\u001f]/.test(s), "must not contain control characters");
+
+/** A named appliance from `vcpp:usageMeters`; absent means the `vcpp:usageMeter*` keys. */
+export const usageMeterName = z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a name from vcpp:usageMeters").optional();

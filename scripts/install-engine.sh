@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Makes a Pulumi CLI and Node language host available, and prints the folder that holds
+# them (plus the dynamic-provider launcher) on its last line of stdout.
+#
+# 1. A `pulumi` already on PATH wins (a user's machine, a pipeline): nothing is built.
+# 2. Otherwise both are built from their Go modules into a cache folder outside the repo,
+#    keyed by the versions, and reused on later runs. The versions are the newest the Go
+#    module proxy serves as buildable source (see README, "The real engine").
+# The printed folder is per checkout (node_modules/.cache/pulumi-vcpp-engine): links to the cached
+# binaries and to the launcher of this checkout's @pulumi/pulumi, so clones never share a launcher.
+# Progress goes to stderr; the path to stdout, so callers can `bin=$(install-engine.sh)`.
+set -euo pipefail
+
+CLI_VERSION="v3.250.0"      # github.com/pulumi/pulumi/pkg/v3 (the CLI)
+LANGHOST_VERSION="v3.65.0"  # github.com/pulumi/pulumi/sdk/v3 (last release that contains pulumi-language-nodejs)
+CACHE_ROOT="${PULUMI_VCPP_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-vcpp/engine}"
+BIN="$CACHE_ROOT/cli-$CLI_VERSION+nodejs-$LANGHOST_VERSION/bin"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LAUNCHER="$REPO_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+LINKS="$REPO_ROOT/node_modules/.cache/pulumi-vcpp-engine"
+
+say() { printf '[engine] %s\n' "$*" >&2; }
+die() { printf '[engine] ERROR: %s\n' "$*" >&2; exit 1; }
+
+link_engine() {
+  # The engine looks up the dynamic-provider plugin by name on PATH; @pulumi/pulumi ships it.
+  [ -x "$LAUNCHER" ] || die "missing $LAUNCHER: run 'npm ci' first"
+  mkdir -p "$LINKS"
+  ln -sf "$BIN/pulumi" "$LINKS/pulumi"
+  ln -sf "$BIN/pulumi-language-nodejs" "$LINKS/pulumi-language-nodejs"
+  ln -sf "$LAUNCHER" "$LINKS/pulumi-resource-pulumi-nodejs"
+}
+
+if [ -z "${PULUMI_VCPP_FORCE_BUILD:-}" ] && existing="$(command -v pulumi 2>/dev/null)"; then
+  say "using pulumi from PATH: $existing ($(pulumi version 2>/dev/null || echo 'version unknown'))"
+  dirname "$existing"
+  exit 0
+fi
+
+if [ -x "$BIN/pulumi" ] && [ -x "$BIN/pulumi-language-nodejs" ]; then
+  link_engine
+  say "using cached engine in $BIN"
+  echo "$LINKS"
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || die "no 'pulumi' on PATH and no Go toolchain to build one. Install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go 1.22+."
+
+# build_tool <name> <module to require> <version> <package to build> <extra go.mod lines>
+build_tool() {
+  local name="$1" module="$2" version="$3" pkg="$4" extra="$5"
+  local work; work="$(mktemp -d)"
+  trap 'rm -rf "$work"' RETURN
+  # A throwaway requiring module: `go install pkg@version` refuses modules with replace lines.
+  cat >"$work/go.mod" <<MOD
+module pulumi-vcpp-engine-build
+
+go 1.22
+
+require $module $version
+$extra
+MOD
+  cat >"$work/tools.go" <<GO
+//go:build tools
+
+package tools
+
+import _ "$pkg"
+GO
+  say "resolving $name $version modules (first time: downloads from the Go module proxy)..."
+  (cd "$work" && GOFLAGS=-mod=mod go mod tidy >&2) \
+    || die "could not resolve $module $version from the Go module proxy ($(go env GOPROXY))"
+  say "compiling $name (cold: several minutes on 2 cores)..."
+  (cd "$work" && go build \
+      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
+      -o "$BIN/$name.tmp" "$pkg" >&2) || die "go build of $name failed"
+  mv "$BIN/$name.tmp" "$BIN/$name"
+}
+
+mkdir -p "$BIN"
+start=$(date +%s)
+if [ ! -x "$BIN/pulumi-language-nodejs" ]; then
+  build_tool pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3 "$LANGHOST_VERSION" \
+    github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs ""
+fi
+if [ ! -x "$BIN/pulumi" ]; then
+  build_tool pulumi github.com/pulumi/pulumi/pkg/v3 "$CLI_VERSION" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "require github.com/pulumi/pulumi/sdk/v3 $CLI_VERSION
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e"
+fi
+link_engine
+say "engine ready in $BIN ($(( $(date +%s) - start ))s)"
+echo "$LINKS"
