@@ -18,6 +18,7 @@ export async function createServerTls(): Promise<ServerTls> {
   const now = Date.now();
   const ca = await generate([{ name: "commonName", value: "pulumi-vcpp emulator CA" }], {
     keyType: "ec",
+    algorithm: "sha256",
     curve: "P-256",
     notBeforeDate: new Date(now - 3600_000),
     notAfterDate: new Date(now + YEAR_MS),
@@ -25,6 +26,7 @@ export async function createServerTls(): Promise<ServerTls> {
   });
   const leaf = await generate([{ name: "commonName", value: "localhost" }], {
     keyType: "ec",
+    algorithm: "sha256",
     curve: "P-256",
     notBeforeDate: new Date(now - 3600_000),
     notAfterDate: new Date(now + YEAR_MS),
@@ -45,7 +47,8 @@ export class CertificateStore {
     const key = `${host.toLowerCase()}:${port}`;
     let pem = this.byEndpoint.get(key);
     if (!pem) {
-      pem = generate([{ name: "commonName", value: host }], { keyType: "ec", curve: "P-256", notAfterDate: new Date(Date.now() + YEAR_MS) }).then((r) => r.cert);
+      pem = generate([{ name: "commonName", value: host }], { keyType: "ec",
+    algorithm: "sha256", curve: "P-256", notAfterDate: new Date(Date.now() + YEAR_MS) }).then((r) => r.cert);
       this.byEndpoint.set(key, pem);
     }
     return pem;
