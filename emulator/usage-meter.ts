@@ -64,6 +64,8 @@ export interface ApplianceState {
   /** Certificates waiting for acceptance, by product id. */
   pendingCertificates: Map<number, string>;
   sessions: Map<string, number>;
+  /** Every session id, access token and refresh token ever handed out: none may end up in state or logs. */
+  issuedCredentials: string[];
   sessionTtlMs: number;
   nextId: number;
   logins: number;
@@ -84,6 +86,7 @@ export function createAppliance(name: string, options: ApplianceOptions = {}): A
     products: [],
     pendingCertificates: new Map(),
     sessions: new Map(),
+    issuedCredentials: [],
     sessionTtlMs: options.sessionTtlMs ?? 30 * 60_000,
     nextId: 1,
     logins: 0,
@@ -151,7 +154,12 @@ function login(um: ApplianceState, req: EmulatorRequest): EmulatorResponse {
   const token = `UmSID${randomBytes(24).toString("base64url")}`;
   const expiresAt = Date.now() + um.sessionTtlMs;
   um.sessions.set(token, expiresAt);
-  if (um.version === "9") return { status: 200, body: { accessToken: { tokenValue: token, expiresAt, tokenType: "Bearer" }, refreshToken: randomBytes(16).toString("hex") } };
+  um.issuedCredentials.push(token);
+  if (um.version === "9") {
+    const refreshToken = randomBytes(16).toString("hex");
+    um.issuedCredentials.push(refreshToken);
+    return { status: 200, body: { accessToken: { tokenValue: token, expiresAt, tokenType: "Bearer" }, refreshToken } };
+  }
   return { status: 202, body: { data_usage_acceptance: um.dataUsageAccepted, http_proxy: um.proxy.type !== "none", alert_email: false, sessionid: token } };
 }
 

@@ -34,6 +34,7 @@ export class ServiceError extends VcppError {
   readonly operation: string;
   readonly method: string;
   readonly path: string;
+  readonly serverMessage?: string;
 
   constructor(
     call: CallDescription,
@@ -43,8 +44,8 @@ export class ServiceError extends VcppError {
     readonly status?: number,
     /** The service's own error code (`errCode`), when it sent one. */
     readonly errCode?: string,
-    /** The service's own message (`errMessage`), when it sent one. */
-    readonly serverMessage?: string,
+    /** The service's own message (`errMessage`), when it sent one; redacted like the message. */
+    serverMessage?: string,
     /** What the user can do about it. */
     readonly hint?: string,
   ) {
@@ -53,5 +54,6 @@ export class ServiceError extends VcppError {
     this.operation = call.operation;
     this.method = call.method;
     this.path = call.path;
+    this.serverMessage = serverMessage === undefined ? undefined : redact(serverMessage);
   }
 }

@@ -232,7 +232,8 @@ export class HttpClient {
             if (computedValue === 0) return 0;
             const response = error.response;
             if (response && this.endpoint.isFinalAnswer?.(response.statusCode, String(response.body ?? ""))) return 0;
-            const delay = retryAfter ?? backoff(attemptCount, this.retry);
+            // `Retry-After: 0` means "now": a delay of 0 would tell got not to retry at all.
+            const delay = retryAfter || backoff(attemptCount, this.retry);
             log.debug(`${this.endpoint.service}: ${error.options.method} ${redact(String(error.options.url ?? ""))} answered ${response?.statusCode ?? error.code}; retry ${attemptCount}/${this.retry.limit} in ${Math.round(delay)} ms`);
             return delay;
           },

@@ -20,7 +20,8 @@ export const httpsUrl = z
   .string()
   .trim()
   .url("must be a URL such as https://um.example.com:8443")
-  .refine((u) => new URL(u).protocol === "https:", "must be an https:// URL");
+  // zod runs this even when the URL check failed: only judge a URL that parses (new URL would throw).
+  .refine((u) => !URL.canParse(u) || new URL(u).protocol === "https:", "must be an https:// URL");
 
 export const pemBundle = z.string().refine(isPemBundle, "must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
 
@@ -37,11 +38,13 @@ const applianceSchema = z.object({
 });
 
 const boolString = z.enum(["true", "false"], "must be true or false").transform((v) => v === "true");
-const positiveIntString = z
-  .string()
-  .regex(/^\d+$/, "must be a whole number")
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= 64, "must be between 1 and 64");
+const wholeNumberString = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, `must be between 1 and ${max}`);
+const positiveIntString = wholeNumberString(64);
 
 /** A Usage Meter appliance to talk to, fully resolved. */
 export interface UsageMeterConnection {
@@ -71,7 +74,7 @@ export function loadSettings(get: ConfigSource): Settings {
     insecureSkipTlsVerify: optional(get, "insecureSkipTlsVerify", boolString),
   };
   const maxConcurrentRequests = optional(get, "maxConcurrentRequests", positiveIntString) ?? 4;
-  const requestTimeoutMs = (optional(get, "requestTimeoutSeconds", positiveIntString.refine((n) => n <= 600)) ?? 30) * 1000;
+  const requestTimeoutMs = (optional(get, "requestTimeoutSeconds", wholeNumberString(600)) ?? 30) * 1000;
 
   const url = optional(get, "usageMeterUrl", httpsUrl);
   const user = optional(get, "usageMeterUser", z.string().min(1)) ?? DEFAULT_USAGE_METER_USER;

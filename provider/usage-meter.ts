@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { Authenticator, Endpoint, HttpClient } from "./http";
+import { Authenticator, Call, Endpoint, HttpClient } from "./http";
 import { registerSecret } from "./redact";
 import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "./errors";
@@ -187,11 +187,11 @@ export class UsageMeterClient {
 
   /** A product by id, or undefined when the appliance says it does not exist (its 502). */
   async getProduct(productType: ProductType, id: number): Promise<Product | undefined> {
-    const reply = await this.http.send(
-      { operation: "read product", method: "GET", path: "product", searchParams: { productType, id }, schema: z.array(productSchema), acceptStatuses: [502] },
-      this.auth,
-    );
-    return reply.ok ? reply.body.find((p) => p.id === id) : undefined;
+    const call = { operation: "read product", method: "GET" as const, path: "product" };
+    const reply = await this.http.send({ ...call, searchParams: { productType, id }, schema: z.array(productSchema), acceptStatuses: [502] }, this.auth);
+    if (reply.ok) return reply.body.find((p) => p.id === id);
+    this.assertNotFound(call, reply);
+    return undefined;
   }
 
   /** POST /product: never retried; callers look the product up by its natural key when the answer is lost. */
@@ -206,11 +206,16 @@ export class UsageMeterClient {
 
   /** Removes a product; true if it was there. */
   async deleteProduct(productType: ProductType, id: number): Promise<boolean> {
-    const reply = await this.http.send(
-      { operation: "remove product", method: "DELETE", path: "product", searchParams: { productType, id, forget: true }, schema: noBody, acceptStatuses: [502] },
-      this.auth,
-    );
-    return reply.ok;
+    const call = { operation: "remove product", method: "DELETE" as const, path: "product" };
+    const reply = await this.http.send({ ...call, searchParams: { productType, id, forget: true }, schema: noBody, acceptStatuses: [502] }, this.auth);
+    if (reply.ok) return true;
+    this.assertNotFound(call, reply);
+    return false;
+  }
+
+  /** A 502 means "no such product" only with the appliance's own error body; any other 502 (a proxy's, after its retries) is a failure. */
+  private assertNotFound(call: Pick<Call<z.ZodType>, "operation" | "method" | "path">, reply: { status: number; text: string }): void {
+    if (!isUsageMeterError(reply.status, reply.text)) throw this.http.httpError(call, reply.status, reply.text);
   }
 
   async pendingCertificates(): Promise<CertificateAction[]> {

@@ -5,7 +5,7 @@ import { ProviderContext } from "../provider/context";
 import * as log from "../provider/log";
 import { CertificateAction, normalizeFingerprint, Product, PRODUCT_TYPES, ProductSpec, ProductType, UsageMeterClient } from "../provider/usage-meter";
 import { shimFor } from "./shim";
-import { checkInputs, hostName, isUnknown, nonEmpty, parseInputs, port, usageMeterName } from "./validation";
+import { checkInputs, hostName, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
 
 /** Inputs of a {@link MeteredProduct}. */
 export interface MeteredProductArgs {
@@ -57,6 +57,7 @@ export interface MeteredProductOutputs extends Omit<MeteredProductInputs, "accep
 }
 
 const FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
+const ACCEPT_CERTIFICATE_RULE = "must be true, false, or a SHA-256 fingerprint (64 hex digits, optionally in colon-separated pairs)";
 
 export const meteredProductInputs = z
   .object({
@@ -67,7 +68,8 @@ export const meteredProductInputs = z
     user: nonEmpty,
     password: nonEmpty,
     acceptCertificate: z
-      .union([z.boolean(), z.string().regex(FINGERPRINT)], "must be true, false, or a SHA-256 fingerprint (64 hex digits, optionally in colon-separated pairs)")
+      // The rule is on the string too: zod reports a string that misses the pattern with the string's own message, not the union's.
+      .union([z.boolean(), z.string().regex(FINGERPRINT, ACCEPT_CERTIFICATE_RULE)], ACCEPT_CERTIFICATE_RULE)
       .default(true),
     vcId: nonEmpty.optional(),
     tkgmToken: nonEmpty.optional(),
@@ -82,6 +84,7 @@ export const meteredProductInputs = z
   });
 export type MeteredProductInputs = z.infer<typeof meteredProductInputs>;
 
+const INPUT_FIELDS = Object.keys(meteredProductInputs.shape) as (keyof MeteredProductInputs)[];
 /** Fields whose change means a different product on the appliance. */
 const REPLACING_FIELDS = ["usageMeter", "productType", "host", "port"] as const;
 /** Fields `PUT /product` changes in place. */
@@ -102,6 +105,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     const differs = (field: string) => {
       const [before, after] = [(olds as unknown as Record<string, unknown>)[field], news[field]];
       if (isUnknown(after)) return true;
+      if (field === "usageMeter") return usageMeterChanged(before, after);
       if (field === "host") return String(before ?? "").toLowerCase() !== String(after ?? "").toLowerCase();
       if (field === "port") return (before ?? 443) !== (after ?? 443);
       if (field === "acceptCertificate") return normalizeAccept(before) !== normalizeAccept(after);
@@ -129,19 +133,28 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     const product = await client.getProduct(props.productType, Number(id));
     if (!product) return { id: "", props: {} };
     const pending = await pendingFor(client, product.id);
-    return { id, props: outputs(props, product, props.certificateFingerprint, pending) };
+    const outs = outputs(props, product, props.certificateFingerprint, pending);
+    // Inputs as the appliance reports them: the next preview then shows `user: "admin" => "root"`.
+    return { id, props: outs, inputs: declaredInputs(outs) };
   }
 
   async update(id: string, olds: MeteredProductOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
     const args = parseInputs(meteredProductInputs, news, "MeteredProduct");
     const client = this.context.usageMeter(args.usageMeter);
     const credentialsChanged = UPDATABLE_FIELDS.some((f) => olds[f] !== args[f]);
+    const gone = () => new Error(`MeteredProduct ${args.productType} ${args.host}:${args.port} (id ${id}) no longer exists on ${client.baseUrl}: run pulumi refresh, then pulumi up to register it again`);
     let product: Product | undefined;
     if (credentialsChanged || olds.active === false) {
-      product = await client.updateProduct(Number(id), toSpec(args));
+      try {
+        product = await client.updateProduct(Number(id), toSpec(args));
+      } catch (error) {
+        // The appliance's own 502 (with its errCode) means "no such product", not a failing service.
+        if (error instanceof ServiceError && error.status === 502 && error.errCode !== undefined) throw gone();
+        throw error;
+      }
     } else {
       product = await client.getProduct(args.productType, Number(id));
-      if (!product) throw new Error(`MeteredProduct ${args.productType} ${args.host}:${args.port} (id ${id}) no longer exists on ${client.baseUrl}: run pulumi refresh, then pulumi up to register it again`);
+      if (!product) throw gone();
     }
     return { outs: await this.settle(client, args, product, olds.certificateFingerprint) };
   }
@@ -194,6 +207,11 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     const current = (await client.getProduct(args.productType, product.id)) ?? product;
     return outputs(args, current, accepted, pending);
   }
+}
+
+/** The input fields of a product's outputs. */
+function declaredInputs(outs: MeteredProductOutputs): Partial<MeteredProductInputs> {
+  return dropUndefined(Object.fromEntries(INPUT_FIELDS.map((field) => [field, outs[field]])));
 }
 
 function toSpec(args: MeteredProductInputs): ProductSpec {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ProviderContext } from "../provider/context";
 import { ProxySpec, UsageMeterClient } from "../provider/usage-meter";
 import { shimFor } from "./shim";
-import { checkInputs, hostName, isUnknown, nonEmpty, parseInputs, port, usageMeterName } from "./validation";
+import { checkInputs, hostName, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
 
 /** Inputs of a {@link ProxyConfig}. */
 export interface ProxyConfigArgs {
@@ -64,7 +64,7 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async diff(_id: string, olds: ProxyConfigOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
-    const replaces = olds.usageMeter !== news.usageMeter ? ["usageMeter"] : [];
+    const replaces = usageMeterChanged(olds.usageMeter, news.usageMeter) ? ["usageMeter"] : [];
     const declaredChanged = DECLARED_FIELDS.some((f) => isUnknown(news[f]) || olds[f] !== news[f]);
     const wantsAccepted = (news.acceptDataUsage ?? true) as boolean;
     const acceptanceDrifted = olds.acceptDataUsage !== wantsAccepted || olds.dataUsageAccepted !== wantsAccepted;
@@ -80,7 +80,10 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
 
   async read(id: string, props: ProxyConfigOutputs): Promise<pulumi.dynamic.ReadResult> {
     const client = this.context.usageMeter(props.usageMeter);
-    return { id, props: await observe(client, props) };
+    const outs = await observe(client, props);
+    // Inputs as the appliance reports them, so the next preview shows which declared field differs.
+    const inputs = Object.fromEntries(Object.keys(proxyConfigInputs.shape).map((field) => [field, outs[field as keyof ProxyConfigOutputs]]).filter(([, v]) => v !== undefined));
+    return { id, props: outs, inputs };
   }
 
   async update(_id: string, _olds: ProxyConfigOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {

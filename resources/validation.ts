@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ProviderContext } from "../provider/context";
 import { formatPath } from "../provider/http";
+import { DEFAULT_USAGE_METER } from "../provider/settings";
 
 /** What the engine sends for a value not known until apply (another resource's output, in preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -53,3 +54,12 @@ export const nonEmpty = z.string("must be a string").min(1, "must not be empty")
 
 /** A named appliance from `vcpp:usageMeters`; absent means the `vcpp:usageMeter*` keys. */
 export const usageMeterName = z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a name from vcpp:usageMeters").optional();
+
+/**
+ * Whether a `usageMeter` input now names another appliance. Absent and `default` name the same one
+ * (the `vcpp:usageMeter*` keys): replacing for that would create (adopt) the same object, then
+ * delete it.
+ */
+export function usageMeterChanged(before: unknown, after: unknown): boolean {
+  return isUnknown(after) || (before ?? DEFAULT_USAGE_METER) !== (after ?? DEFAULT_USAGE_METER);
+}

@@ -6,8 +6,8 @@
 # 2. Otherwise both are built from their Go modules into a cache folder outside the repo,
 #    keyed by the versions, and reused on later runs. The versions are the newest the Go
 #    module proxy serves as buildable source (see README, "The real engine").
-# The printed folder is per checkout (node_modules/.cache/pulumi-vcpp-engine): links to the cached
-# binaries and to the launcher of this checkout's @pulumi/pulumi, so clones never share a launcher.
+# The dynamic-provider launcher (shipped in @pulumi/pulumi) is copied next to the binaries, where
+# the engine looks for bundled plugins first; it resolves @pulumi/pulumi from the project it runs in.
 # Progress goes to stderr; the path to stdout, so callers can `bin=$(install-engine.sh)`.
 set -euo pipefail
 
@@ -17,18 +17,15 @@ CACHE_ROOT="${PULUMI_VCPP_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-v
 BIN="$CACHE_ROOT/cli-$CLI_VERSION+nodejs-$LANGHOST_VERSION/bin"
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LAUNCHER="$REPO_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-LINKS="$REPO_ROOT/node_modules/.cache/pulumi-vcpp-engine"
 
 say() { printf '[engine] %s\n' "$*" >&2; }
 die() { printf '[engine] ERROR: %s\n' "$*" >&2; exit 1; }
 
-link_engine() {
-  # The engine looks up the dynamic-provider plugin by name on PATH; @pulumi/pulumi ships it.
-  [ -x "$LAUNCHER" ] || die "missing $LAUNCHER: run 'npm ci' first"
-  mkdir -p "$LINKS"
-  ln -sf "$BIN/pulumi" "$LINKS/pulumi"
-  ln -sf "$BIN/pulumi-language-nodejs" "$LINKS/pulumi-language-nodejs"
-  ln -sf "$LAUNCHER" "$LINKS/pulumi-resource-pulumi-nodejs"
+install_launcher() {
+  [ -f "$LAUNCHER" ] || die "missing $LAUNCHER: run 'npm ci' first"
+  cmp -s "$LAUNCHER" "$BIN/pulumi-resource-pulumi-nodejs" && return
+  cp "$LAUNCHER" "$BIN/pulumi-resource-pulumi-nodejs.$$" && chmod +x "$BIN/pulumi-resource-pulumi-nodejs.$$"
+  mv "$BIN/pulumi-resource-pulumi-nodejs.$$" "$BIN/pulumi-resource-pulumi-nodejs"
 }
 
 if [ -z "${PULUMI_VCPP_FORCE_BUILD:-}" ] && existing="$(command -v pulumi 2>/dev/null)"; then
@@ -38,9 +35,9 @@ if [ -z "${PULUMI_VCPP_FORCE_BUILD:-}" ] && existing="$(command -v pulumi 2>/dev
 fi
 
 if [ -x "$BIN/pulumi" ] && [ -x "$BIN/pulumi-language-nodejs" ]; then
-  link_engine
+  install_launcher
   say "using cached engine in $BIN"
-  echo "$LINKS"
+  echo "$BIN"
   exit 0
 fi
 
@@ -78,6 +75,11 @@ GO
 }
 
 mkdir -p "$BIN"
+# Parallel callers (test workers, two clones) wait for one build instead of racing it.
+exec 9>"$BIN/.build.lock"
+if command -v flock >/dev/null 2>&1; then
+  flock -n 9 || { say "another build of the engine is running; waiting for it..."; flock 9; }
+fi
 start=$(date +%s)
 if [ ! -x "$BIN/pulumi-language-nodejs" ]; then
   build_tool pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3 "$LANGHOST_VERSION" \
@@ -89,6 +91,6 @@ if [ ! -x "$BIN/pulumi" ]; then
     "require github.com/pulumi/pulumi/sdk/v3 $CLI_VERSION
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e"
 fi
-link_engine
+install_launcher
 say "engine ready in $BIN ($(( $(date +%s) - start ))s)"
-echo "$LINKS"
+echo "$BIN"

@@ -1,7 +1,9 @@
 /** Test helpers: an emulator on loopback, and provider contexts configured to use it. */
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import { ProcessContext } from "../../provider/context";
 import { clearCredentials } from "../../provider/auth";
-import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
+import { EmulatorOptions, LoggedRequest, RunningEmulator, startEmulator } from "../../emulator";
 
 /** Starts an emulator for the test, and always closes it. */
 export async function withEmulator<T>(fn: (emulator: RunningEmulator) => Promise<T>, options: EmulatorOptions = {}): Promise<T> {
@@ -26,4 +28,40 @@ export function contextFor(emulator: RunningEmulator, extra: Record<string, stri
   const context = new ProcessContext();
   context.configure((key) => config[key]);
   return context;
+}
+
+/** `vcpp:usageMeters` (as the engine sends it: JSON text) naming each of the emulator's appliances. */
+export function namedAppliancesConfig(emulator: RunningEmulator): Record<string, string> {
+  const named = Object.fromEntries(Object.entries(emulator.usageMeters).map(([name, um]) => [name, { url: um.url, user: um.user, password: um.password }]));
+  return { usageMeters: JSON.stringify(named) };
+}
+
+/** Login requests served (to one appliance, if named). */
+export function loginRequests(emulator: RunningEmulator, appliance?: string): LoggedRequest[] {
+  return emulator.requests.filter((r) => r.method === "POST" && r.path.endsWith("/api/v1/login") && (appliance === undefined || r.path.startsWith(`/um/${appliance}/`)));
+}
+
+/** Requests served with this method whose path ends with `suffix` (e.g. `POST`, `/product`). */
+export function requestsTo(emulator: RunningEmulator, method: string, suffix: string): LoggedRequest[] {
+  return emulator.requests.filter((r) => r.method === method && r.path.endsWith(suffix));
+}
+
+/** Runs `check` as the engine does and fails the test if it reports anything; returns the checked inputs. */
+export async function checked(provider: pulumi.dynamic.ResourceProvider, news: Record<string, unknown>, olds: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const result = await provider.check!(olds, news);
+  assert.deepEqual(result.failures ?? [], [], `check refused ${JSON.stringify(news)}`);
+  return result.inputs as Record<string, unknown>;
+}
+
+/** Messages the provider logs through `pulumi.log` while `fn` runs (and not printed). */
+export async function capturingLogs<T>(fn: (messages: string[]) => Promise<T>): Promise<T> {
+  const messages: string[] = [];
+  const log = pulumi.log as unknown as Record<"info" | "warn" | "debug", (message: string) => void>;
+  const saved = { info: log.info, warn: log.warn, debug: log.debug };
+  for (const level of ["info", "warn", "debug"] as const) log[level] = (message: string) => void messages.push(`${level}: ${message}`);
+  try {
+    return await fn(messages);
+  } finally {
+    Object.assign(log, saved);
+  }
 }

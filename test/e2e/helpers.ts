@@ -1,0 +1,97 @@
+/**
+ * End-to-end helpers: the real engine (scripts/install-engine.sh), an emulator per test file, and
+ * a temporary stack of the suite's program (test/e2e/program) whose resources are stack config.
+ */
+import { join } from "node:path";
+import type { Context } from "mocha";
+import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
+import { EngineUnavailableError, installEngine, LocalStack, REPO_ROOT } from "../../scripts/local-stack";
+
+export const PROGRAM_DIR = join(REPO_ROOT, "test", "e2e", "program");
+
+let engine: Promise<string> | undefined;
+
+/**
+ * The engine's folder, or the test is skipped with a loud message when it cannot be had
+ * (no `pulumi` and no Go). With CI=true that is a failure: CI must prove the real engine.
+ */
+export async function engineOrSkip(context: Context): Promise<string> {
+  engine ??= installEngine();
+  try {
+    return await engine;
+  } catch (error) {
+    if (!(error instanceof EngineUnavailableError) || process.env.CI === "true") throw error;
+    console.warn(`\n${"!".repeat(78)}\n!! SKIPPING the end-to-end suite: ${error.message}\n!! Nothing was proven against the real Pulumi engine.\n${"!".repeat(78)}\n`);
+    context.skip();
+  }
+}
+
+/** The declared resources of the suite's program (see test/e2e/program/index.ts). */
+export interface Declared {
+  proxies?: Record<string, Record<string, unknown>>;
+  products?: Record<string, Record<string, unknown>>;
+}
+
+/** An emulator and a stack of the suite's program pointed at it, for one test file. */
+export class E2eStack {
+  private constructor(
+    readonly emulator: RunningEmulator,
+    readonly stack: LocalStack,
+  ) {}
+
+  /** Every stack config value that is a secret, to look for in state and logs. */
+  readonly secrets: string[] = [];
+
+  static async start(context: Context, options: { emulator?: EmulatorOptions; config?: (emulator: RunningEmulator) => Record<string, string | { secret: string }> } = {}): Promise<E2eStack> {
+    const engineBin = await engineOrSkip(context);
+    const emulator = await startEmulator({ quiet: true, ...options.emulator });
+    try {
+      const stack = await LocalStack.create({ engineBin, projectDir: PROGRAM_DIR, stackName: "e2e" });
+      const e2e = new E2eStack(emulator, stack);
+      const config = options.config?.(emulator) ?? defaultConfig(emulator);
+      e2e.secrets.push(...Object.values(config).flatMap((v) => (typeof v === "string" ? [] : [v.secret])));
+      e2e.secrets.push(...Object.values(emulator.usageMeters).map((um) => um.password));
+      await stack.setAllConfig(config);
+      return e2e;
+    } catch (error) {
+      await emulator.close();
+      throw error;
+    }
+  }
+
+  /** Declares resources and their passwords (secret config) for the next engine command. */
+  async declare(resources: Declared, passwords: Record<string, string> = {}): Promise<void> {
+    this.secrets.push(...Object.values(passwords));
+    await this.stack.setConfig("vcpp-e2e:resources", JSON.stringify(resources));
+    await this.stack.setConfig("vcpp-e2e:passwords", JSON.stringify(passwords), { secret: true });
+  }
+
+  /** Every credential the emulator handed out or holds: session ids, tokens, passwords. */
+  issuedCredentials(): string[] {
+    return Object.keys(this.emulator.usageMeters).flatMap((name) => this.emulator.admin.appliance(name).issuedCredentials);
+  }
+
+  /** Secrets (declared and issued) that occur in the text. */
+  leakedIn(text: string): string[] {
+    return [...this.secrets, ...this.issuedCredentials()].filter((secret) => secret.length >= 6 && text.includes(secret));
+  }
+
+  async dispose(): Promise<void> {
+    await this.stack.dispose();
+    await this.emulator.close();
+  }
+}
+
+/** Stack config pointing at the emulator's default appliance. */
+export function defaultConfig(emulator: RunningEmulator): Record<string, string | { secret: string }> {
+  const um = Object.values(emulator.usageMeters)[0];
+  return {
+    "vcpp:usageMeterUrl": um.url,
+    "vcpp:usageMeterUser": um.user,
+    "vcpp:usageMeterPassword": { secret: um.password },
+    "vcpp:caCertificates": emulator.caPem,
+  };
+}
+
+/** The short name at the end of a URN. */
+export const nameOf = (urn: string): string => urn.split("::").pop() as string;

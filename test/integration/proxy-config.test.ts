@@ -1,0 +1,168 @@
+import { strict as assert } from "node:assert";
+import { ProxyConfigOutputs, ProxyConfigProvider } from "../../resources/proxy-config";
+import { ServiceError } from "../../provider/errors";
+import { RunningEmulator, startEmulator } from "../../emulator";
+import { checked, contextFor, requestsTo, withEmulator } from "../helpers/emulator";
+
+const providerFor = (emulator: RunningEmulator) => new ProxyConfigProvider(contextFor(emulator));
+const apiUrl = (emulator: RunningEmulator) => `${emulator.usageMeters.default.url}/api/v1`;
+const writes = (emulator: RunningEmulator) => emulator.writes().map((r) => `${r.method} ${r.path.replace(/^.*\/api\/v1/, "")}`);
+
+async function createProxy(provider: ProxyConfigProvider, news: Record<string, unknown>) {
+  const inputs = await checked(provider, news);
+  const created = await provider.create(inputs);
+  return { inputs, id: created.id, outs: created.outs as ProxyConfigOutputs };
+}
+
+const proxy = { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" };
+
+describe("ProxyConfig against the emulator", () => {
+  describe("check", () => {
+    let emulator: RunningEmulator;
+    let provider: ProxyConfigProvider;
+    before(async () => {
+      emulator = await startEmulator({ quiet: true });
+      provider = providerFor(emulator);
+    });
+    after(() => emulator.close());
+    afterEach(() => assert.deepEqual(emulator.requests, [], "check must not reach the appliance"));
+
+    const refusals: Array<[string, Record<string, unknown>, string[], RegExp]> = [
+      ["an unknown type", { type: "socks5" }, ["type"], /must be none, http or https/],
+      ["type http without host and port", { type: "http" }, ["host", "port"], /is required when type is http/],
+      ["type https without port", { type: "https", host: "proxy.example.com" }, ["port"], /is required when type is https/],
+      ["a host with type none", { type: "none", host: "proxy.example.com" }, ["host"], /must not be set when type is none/],
+      ["an empty host", { ...proxy, host: "" }, ["host"], /must not be empty/],
+      ["a port out of range", { ...proxy, port: 70000 }, ["port"], /between 1 and 65535/],
+      ["a password without a user", { ...proxy, user: undefined }, ["user"], /is required when password is set/],
+      ["acceptDataUsage as text", { type: "none", acceptDataUsage: "yes" }, ["acceptDataUsage"], /must be true or false/],
+      ["an appliance name not in vcpp:usageMeters", { type: "none", usageMeter: "lab" }, ["usageMeter"], /"lab" is not configured/],
+    ];
+    for (const [what, news, fields, reason] of refusals) {
+      it(`refuses ${what}, naming ${fields.join(" and ")}`, async () => {
+        const result = await provider.check({}, news);
+        assert.deepEqual([...new Set(result.failures?.map((f) => f.property))], fields);
+        for (const failure of result.failures!) assert.ok(failure.reason.startsWith(`${failure.property}: `), failure.reason);
+        for (const field of fields) assert.ok(result.failures!.some((f) => f.property === field && reason.test(f.reason)), `no failure on ${field} matches ${reason}`);
+      });
+    }
+
+    it("accepts a direct connection and fills in acceptDataUsage", async () => {
+      assert.deepEqual(await provider.check({}, { type: "none" }), { inputs: { type: "none", acceptDataUsage: true } });
+    });
+  });
+
+  it("sets a direct connection, accepts the data usage terms, and reads back what the appliance reports", () =>
+    withEmulator(async (emulator) => {
+      const provider = providerFor(emulator);
+      const { inputs, id, outs } = await createProxy(provider, { type: "none" });
+      assert.equal(id, apiUrl(emulator));
+      assert.deepEqual(outs, { type: "none", acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true });
+      assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
+      assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
+      assert.deepEqual(writes(emulator), ["POST /data_usage_acceptance", "PUT /test_proxy"]);
+
+      const read = await provider.read(id, outs);
+      assert.equal(read.id, id);
+      assert.deepEqual(read.props, outs);
+      assert.deepEqual(await provider.diff(id, outs, inputs), { changes: false, replaces: [] });
+    }));
+
+  it("goes through an HTTP proxy, then an HTTPS one, updated in place", () =>
+    withEmulator(async (emulator) => {
+      const provider = providerFor(emulator);
+      const direct = await createProxy(provider, { type: "none" });
+
+      const http = await checked(provider, proxy);
+      assert.deepEqual(await provider.diff(direct.id, direct.outs, http), { changes: true, replaces: [] });
+      const viaHttp = (await provider.update!(direct.id, direct.outs, http)).outs as ProxyConfigOutputs;
+      assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" });
+      assert.deepEqual(viaHttp, { ...proxy, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true });
+      assert.deepEqual((await provider.read(direct.id, viaHttp)).props, viaHttp);
+      assert.equal((await provider.diff(direct.id, viaHttp, http)).changes, false);
+
+      const https = await checked(provider, { type: "https", host: "secure-proxy.example.com", port: 8443 });
+      assert.equal((await provider.diff(direct.id, viaHttp, https)).changes, true);
+      const viaHttps = (await provider.update!(direct.id, viaHttp, https)).outs as ProxyConfigOutputs;
+      assert.deepEqual(emulator.admin.appliance().proxy, { type: "https", host: "secure-proxy.example.com", port: 8443, user: undefined, password: undefined });
+      assert.deepEqual(viaHttps, { type: "https", host: "secure-proxy.example.com", port: 8443, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true });
+      assert.equal(requestsTo(emulator, "POST", "/data_usage_acceptance").length, 1, "the terms are accepted once, not on every update");
+    }));
+
+  it("restores a direct connection on delete, leaving the data usage acceptance as it is", () =>
+    withEmulator(async (emulator) => {
+      const provider = providerFor(emulator);
+      const { id, outs } = await createProxy(provider, proxy);
+      assert.equal(emulator.admin.appliance().proxy.type, "http");
+      await provider.delete!(id, outs);
+      assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
+      assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
+    }));
+
+  it("fails clearly when the appliance cannot reach the cloud through the proxy, keeping the connection it had", () =>
+    withEmulator(async (emulator) => {
+      const provider = providerFor(emulator);
+      const { id, outs } = await createProxy(provider, proxy);
+      const unreachable = await checked(provider, { type: "http", host: "proxy.corp.invalid", port: 3128 });
+      const failed = (error: unknown) => {
+        assert.ok(error instanceof ServiceError);
+        assert.equal(error.code, "PROXY_TEST_FAILED");
+        assert.match(error.message, /set network connection failed \(PUT \/um\/default\/api\/v1\/test_proxy\): the appliance could not reach the cloud through http:\/\/proxy\.corp\.invalid:3128: Could not connect to proxy/);
+        assert.match(error.message, /Check the proxy host, port and credentials/);
+        return true;
+      };
+      await assert.rejects(provider.update!(id, outs, unreachable), failed);
+      assert.equal(emulator.admin.appliance().proxy.host, "proxy.example.com");
+
+      const fresh = await startEmulator({ quiet: true });
+      try {
+        const other = providerFor(fresh);
+        await assert.rejects(other.create(await checked(other, { type: "https", host: "proxy.corp.invalid", port: 443 })), /through https:\/\/proxy\.corp\.invalid:443/);
+        assert.deepEqual(fresh.admin.appliance().proxy, { type: "none" });
+      } finally {
+        await fresh.close();
+      }
+    }));
+
+  it("shows a proxy changed on the appliance on read, reports it in diff, and puts the declared one back", () =>
+    withEmulator(async (emulator) => {
+      const provider = providerFor(emulator);
+      const { inputs, id, outs } = await createProxy(provider, proxy);
+      emulator.admin.setProxy("default", { type: "https", host: "rogue.example.com", port: 443 });
+
+      const refreshed = (await provider.read(id, outs)).props as ProxyConfigOutputs;
+      assert.deepEqual([refreshed.type, refreshed.host, refreshed.port, refreshed.user], ["https", "rogue.example.com", 443, undefined]);
+      assert.deepEqual(await provider.diff(id, refreshed, inputs), { changes: true, replaces: [] });
+
+      await provider.update!(id, refreshed, inputs);
+      assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" });
+
+      emulator.admin.setProxy("default", { type: "none" });
+      const direct = (await provider.read(id, outs)).props as ProxyConfigOutputs;
+      assert.equal(direct.type, "none");
+      assert.equal(direct.password, undefined);
+      assert.equal((await provider.diff(id, direct, inputs)).changes, true);
+    }));
+
+  it("accepts the data usage terms only as declared, and restores a revoked acceptance", () =>
+    withEmulator(async (emulator) => {
+      const provider = providerFor(emulator);
+      const declined = await createProxy(provider, { type: "none", acceptDataUsage: false });
+      assert.equal(declined.outs.dataUsageAccepted, false);
+      assert.deepEqual(requestsTo(emulator, "POST", "/data_usage_acceptance"), [], "already as declared: nothing to set");
+      assert.equal((await provider.diff(declined.id, declined.outs, declined.inputs)).changes, false);
+
+      const accept = await checked(provider, { type: "none" });
+      assert.equal((await provider.diff(declined.id, declined.outs, accept)).changes, true);
+      const accepted = (await provider.update!(declined.id, declined.outs, accept)).outs as ProxyConfigOutputs;
+      assert.equal(accepted.dataUsageAccepted, true);
+      assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
+
+      emulator.admin.setDataUsageAccepted("default", false);
+      const refreshed = (await provider.read(declined.id, accepted)).props as ProxyConfigOutputs;
+      assert.equal(refreshed.dataUsageAccepted, false);
+      assert.equal((await provider.diff(declined.id, refreshed, accept)).changes, true);
+      await provider.update!(declined.id, refreshed, accept);
+      assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
+    }));
+});

@@ -1,0 +1,440 @@
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import sinon from "sinon";
+import { z } from "zod";
+import { Authenticator, backoff, Call, DEFAULT_RETRY, describeZodIssues, Endpoint, HttpClient, parseErrorBody, USER_AGENT } from "../../provider/http";
+import { ServiceError } from "../../provider/errors";
+import { registerSecret } from "../../provider/redact";
+import { RunningEmulator, startEmulator } from "../../emulator";
+import { FAST_RETRY, rejectionOf, startServer, stubLogs, TestServer } from "./support";
+
+const anything = z.unknown();
+const call = (method: Call<z.ZodType>["method"], extra: Partial<Call<z.ZodType>> = {}): Call<z.ZodType> => ({
+  operation: "frobnicate widget",
+  method,
+  path: "widgets",
+  schema: anything,
+  ...(method === "POST" || method === "PUT" || method === "PATCH" ? { json: { name: "w" } } : {}),
+  ...extra,
+});
+
+describe("HttpClient", () => {
+  let server: TestServer | undefined;
+  let logs: ReturnType<typeof stubLogs>;
+
+  beforeEach(() => {
+    logs = stubLogs();
+  });
+  afterEach(async () => {
+    sinon.restore();
+    await server?.close();
+    server = undefined;
+  });
+
+  const clientFor = (s: TestServer, endpoint: Partial<Endpoint> = {}) =>
+    new HttpClient({ service: "Widget Service", baseUrl: `${s.url}/api/v1`, retry: FAST_RETRY, ...endpoint });
+
+  /** A server that answers the listed statuses in turn, then 200 `{"ok":true}`. */
+  const statusesThenOk = async (...statuses: number[]) =>
+    (server = await startServer((_req, i) => (i < statuses.length ? { status: statuses[i], body: { errCode: "BUSY", errMessage: "try later" } } : { status: 200, body: { ok: true } })));
+
+  describe("retries", () => {
+    for (const method of ["GET", "PUT", "DELETE"] as const) {
+      it(`repeats a ${method} answered 503 twice, and succeeds on the third request`, async () => {
+        const s = await statusesThenOk(503, 503);
+        const body = await clientFor(s).request(call(method));
+        assert.deepEqual(body, { ok: true });
+        assert.equal(s.requests.length, 3);
+        assert.ok(s.requests.every((r) => r.method === method));
+      });
+    }
+
+    for (const status of [408, 429, 500, 502, 503, 504]) {
+      it(`retries a GET answered ${status}`, async () => {
+        const s = await statusesThenOk(status);
+        assert.deepEqual(await clientFor(s).request(call("GET")), { ok: true });
+        assert.equal(s.requests.length, 2);
+      });
+    }
+
+    for (const status of [400, 403, 404, 409, 501]) {
+      it(`does not retry a GET answered ${status}`, async () => {
+        const s = await statusesThenOk(status);
+        const error = await rejectionOf(clientFor(s).request(call("GET")));
+        assert.ok(error instanceof ServiceError);
+        assert.equal(error.status, status);
+        assert.equal(s.requests.length, 1);
+      });
+    }
+
+    for (const method of ["POST", "PATCH"] as const) {
+      it(`sends a ${method} answered 503 exactly once and reports the 503`, async () => {
+        const s = await statusesThenOk(503, 503);
+        const error = await rejectionOf(clientFor(s).request(call(method)));
+        assert.ok(error instanceof ServiceError);
+        assert.equal(error.status, 503);
+        assert.equal(s.requests.length, 1);
+      });
+
+      it(`sends a ${method} whose connection drops exactly once`, async () => {
+        server = await startServer(() => ({ destroy: true }));
+        const error = await rejectionOf(clientFor(server).request(call(method)));
+        assert.ok(error instanceof ServiceError);
+        assert.equal(error.status, undefined);
+        assert.match(error.message, /no answer/);
+        assert.equal(server.requests.length, 1);
+      });
+
+      it(`retries a ${method} marked idempotent`, async () => {
+        const s = await statusesThenOk(503);
+        assert.deepEqual(await clientFor(s).request(call(method, { idempotent: true })), { ok: true });
+        assert.equal(s.requests.length, 2);
+      });
+    }
+
+    it("does not retry a GET marked not idempotent", async () => {
+      const s = await statusesThenOk(503);
+      await rejectionOf(clientFor(s).request(call("GET", { idempotent: false })));
+      assert.equal(s.requests.length, 1);
+    });
+
+    it("retries a GET whose connection drops, then succeeds", async () => {
+      server = await startServer((_req, i) => (i === 0 ? { destroy: true } : { body: { ok: true } }));
+      assert.deepEqual(await clientFor(server).request(call("GET")), { ok: true });
+      assert.equal(server.requests.length, 2);
+    });
+
+    it("gives up after the retry limit: limit + 1 requests, and the last status is reported", async () => {
+      const s = await statusesThenOk(503, 503, 503, 503, 503, 503, 503, 503);
+      const error = await rejectionOf(clientFor(s, { retry: { ...FAST_RETRY, limit: 2 } }).request(call("GET")));
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.status, 503);
+      assert.equal(s.requests.length, 3);
+    });
+
+    it("uses 4 retries by default", () => {
+      assert.equal(DEFAULT_RETRY.limit, 4);
+    });
+
+    it("does not retry a timed-out POST, and says no answer came", async () => {
+      server = await startServer(() => ({ hang: true }));
+      const error = await rejectionOf(clientFor(server, { timeoutMs: 50 }).request(call("POST")));
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.code, "ETIMEDOUT");
+      assert.equal(error.status, undefined);
+      assert.match(error.message, /no answer \(ETIMEDOUT/);
+      assert.equal(server.requests.length, 1);
+    });
+
+    it("reports a refused connection with its code and a reachability hint", async () => {
+      const s = await startServer(() => ({}));
+      const client = clientFor(s, { retry: { ...FAST_RETRY, limit: 1 } });
+      await s.close();
+      const error = await rejectionOf(client.request(call("GET")));
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.code, "ECONNREFUSED");
+      assert.match(String(error.hint), new RegExp(`Check that ${s.url}/api/v1 is reachable`));
+    });
+
+    it("fails at once, without waiting, when Retry-After is longer than maxRetryAfterMs", async () => {
+      server = await startServer(() => ({ status: 503, headers: { "retry-after": "3600" } }));
+      const error = await rejectionOf(clientFor(server, { retry: { ...FAST_RETRY, maxRetryAfterMs: 500 } }).request(call("GET")));
+      assert.equal(error.status, 503);
+      assert.equal(server.requests.length, 1);
+    });
+
+    it("honours Retry-After: 1 (waits 1 s, not the short backoff)", async () => {
+      server = await startServer((_req, i) => (i === 0 ? { status: 503, headers: { "retry-after": "1" } } : { body: { ok: true } }));
+      // Its own sandbox, restored here in order (spy, then clock), never by sinon.restore().
+      const sandbox = sinon.createSandbox();
+      const clock = sandbox.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const scheduled = sandbox.spy(globalThis, "setTimeout");
+      try {
+        const pending = clientFor(server).request(call("GET"));
+        // Let real I/O run until the client has scheduled its wait before retrying.
+        for (let turn = 0; turn < 2000 && !scheduled.calledWith(sinon.match.func, 1000); turn++) await new Promise((resolve) => setImmediate(resolve));
+        assert.ok(scheduled.calledWith(sinon.match.func, 1000), "the client should wait 1000 ms before retrying");
+        await clock.tickAsync(999);
+        assert.equal(server.requests.length, 1, "no retry before the second is over");
+        await clock.tickAsync(1);
+        await server.received(2);
+        assert.deepEqual(await pending, { ok: true });
+      } finally {
+        scheduled.restore();
+        clock.restore();
+      }
+      assert.equal(server.requests.length, 2);
+    });
+
+    it("retries a 503 with Retry-After: 0", async () => {
+      server = await startServer((_req, i) => (i === 0 ? { status: 503, headers: { "retry-after": "0" } } : { body: { ok: true } }));
+      assert.deepEqual(await clientFor(server).request(call("GET")), { ok: true });
+      assert.equal(server.requests.length, 2);
+    });
+
+    it("does not retry an answer the endpoint calls final (isFinalAnswer)", async () => {
+      server = await startServer(() => ({ status: 502, body: { errCode: "ERR_NOT_THERE" } }));
+      const isFinalAnswer = sinon.spy((status: number, body: string) => status === 502 && body.includes("errCode"));
+      const reply = await clientFor(server, { isFinalAnswer }).send(call("GET", { acceptStatuses: [502] }));
+      assert.equal(reply.ok, false);
+      assert.equal(reply.status, 502);
+      assert.equal(server.requests.length, 1);
+      assert.ok(isFinalAnswer.calledWith(502, sinon.match(/ERR_NOT_THERE/)));
+    });
+  });
+
+  describe("backoff", () => {
+    afterEach(() => sinon.restore());
+    const policy = { limit: 9, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
+
+    it("doubles per attempt, between half and all of the exponential value", () => {
+      const random = sinon.stub(Math, "random");
+      random.returns(0);
+      assert.deepEqual([1, 2, 3].map((a) => backoff(a, policy)), [250, 500, 1000]);
+      random.returns(0.999999);
+      assert.deepEqual([1, 2, 3].map((a) => Math.round(backoff(a, policy))), [500, 1000, 2000]);
+    });
+
+    it("is capped at maxDelayMs however many attempts", () => {
+      sinon.stub(Math, "random").returns(0.999999);
+      for (const attempt of [5, 6, 10, 30]) assert.ok(backoff(attempt, policy) <= 8_000, `attempt ${attempt}`);
+      assert.ok(backoff(30, policy) >= 4_000);
+    });
+  });
+
+  describe("concurrency", () => {
+    /** A server that holds each request a little, recording how many were in flight at once. */
+    async function countingServer(): Promise<{ server: TestServer; max: () => number }> {
+      let inFlight = 0;
+      let max = 0;
+      const s = await startServer(async () => {
+        max = Math.max(max, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        inFlight--;
+        return { body: { ok: true } };
+      });
+      return { server: s, max: () => max };
+    }
+
+    it("never has more than maxConcurrency requests in flight to one host", async () => {
+      const counting = await countingServer();
+      server = counting.server;
+      const client = clientFor(server, { maxConcurrency: 2 });
+      await Promise.all(Array.from({ length: 8 }, () => client.request(call("GET"))));
+      assert.equal(server.requests.length, 8);
+      assert.equal(counting.max(), 2);
+    });
+
+    it("shares the cap between clients of the same host", async () => {
+      const counting = await countingServer();
+      server = counting.server;
+      const a = clientFor(server, { maxConcurrency: 3 });
+      const b = new HttpClient({ service: "Other Service", baseUrl: `${server.url}/other`, maxConcurrency: 3 });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).request(call("GET"))));
+      assert.equal(server.requests.length, 10);
+      assert.equal(counting.max(), 3);
+    });
+  });
+
+  describe("re-login on 401", () => {
+    /** An authenticator whose credential changes each time it is invalidated. */
+    function rotatingAuth(): Authenticator & { headers: sinon.SinonSpy; invalidate: sinon.SinonSpy } {
+      let generation = 1;
+      return {
+        headers: sinon.spy(async () => ({ authorization: `Bearer token-${generation}` })),
+        invalidate: sinon.spy(() => void generation++),
+      };
+    }
+
+    it("logs in again once and repeats the request once with the new credential", async () => {
+      server = await startServer((req) => (req.headers.authorization === "Bearer token-1" ? { status: 401, body: { errCode: "GW_LOGIN_REQUIRED" } } : { body: { ok: true } }));
+      const auth = rotatingAuth();
+      assert.deepEqual(await clientFor(server).request(call("GET"), auth), { ok: true });
+      assert.deepEqual(server.requests.map((r) => r.headers.authorization), ["Bearer token-1", "Bearer token-2"]);
+      assert.equal(auth.invalidate.callCount, 1);
+      assert.deepEqual(auth.invalidate.firstCall.args[0], { authorization: "Bearer token-1" });
+      assert.equal(auth.headers.callCount, 2);
+    });
+
+    it("repeats a POST refused with 401 once (the refusal means it was not applied)", async () => {
+      server = await startServer((req) => (req.headers.authorization === "Bearer token-1" ? { status: 401 } : { status: 201, body: { id: 7 } }));
+      assert.deepEqual(await clientFor(server).request(call("POST"), rotatingAuth()), { id: 7 });
+      assert.equal(server.requests.length, 2);
+    });
+
+    it("surfaces a second 401 as an error, without a third request or a second re-login", async () => {
+      server = await startServer(() => ({ status: 401, body: { errCode: "GW_LOGIN_REQUIRED", errMessage: "Login is required" } }));
+      const auth = rotatingAuth();
+      const error = await rejectionOf(clientFor(server).request(call("GET"), auth));
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.status, 401);
+      assert.equal(error.errCode, "GW_LOGIN_REQUIRED");
+      assert.match(error.message, /credentials were refused/);
+      assert.equal(server.requests.length, 2);
+      assert.equal(auth.invalidate.callCount, 1);
+    });
+
+    it("without an authenticator, a 401 is an error after one request", async () => {
+      server = await startServer(() => ({ status: 401 }));
+      const error = await rejectionOf(clientFor(server).request(call("GET")));
+      assert.equal(error.status, 401);
+      assert.equal(server.requests.length, 1);
+    });
+
+    it("send() returns an accepted non-2xx status as a reply, with its text", async () => {
+      server = await startServer(() => ({ status: 409, body: { errCode: "CONFLICT" } }));
+      const reply = await clientFor(server).send(call("GET", { acceptStatuses: [409] }));
+      assert.deepEqual(reply.ok ? undefined : [reply.status, JSON.parse(reply.text)], [409, { errCode: "CONFLICT" }]);
+    });
+  });
+
+  describe("answers", () => {
+    it("validates the body against the schema and returns the parsed value", async () => {
+      server = await startServer(() => ({ body: { id: "42", name: "w" } }));
+      const body = await clientFor(server).request(call("GET", { schema: z.object({ id: z.coerce.number(), name: z.string() }) }));
+      assert.deepEqual(body, { id: 42, name: "w" });
+    });
+
+    it("a body that misses the schema is BAD_RESPONSE naming the field and the rule", async () => {
+      server = await startServer(() => ({ body: [{ id: 1, port: "https" }] }));
+      const error = await rejectionOf(clientFor(server).request(call("GET", { schema: z.array(z.object({ id: z.number(), port: z.number() })) })));
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.code, "BAD_RESPONSE");
+      assert.equal(error.status, 200);
+      assert.match(error.message, /\[0\]\.port: .*expected number/);
+      assert.match(error.message, /Widget Service: frobnicate widget failed \(GET \/api\/v1\/widgets\)/);
+      assert.equal(server.requests.length, 1, "a bad answer is not retried");
+    });
+
+    it("a body that is not JSON is BAD_RESPONSE", async () => {
+      server = await startServer(() => ({ body: "<html>hello</html>", headers: { "content-type": "text/html" } }));
+      const error = await rejectionOf(clientFor(server).request(call("GET")));
+      assert.equal(error.code, "BAD_RESPONSE");
+      assert.match(error.message, /not JSON/);
+    });
+
+    it("an empty body is parsed as undefined", async () => {
+      server = await startServer(() => ({ status: 202 }));
+      assert.equal(await clientFor(server).request(call("PUT", { schema: z.undefined() })), undefined);
+    });
+
+    it("sends JSON bodies, query parameters and call headers", async () => {
+      server = await startServer(() => ({ body: {} }));
+      await clientFor(server).request(call("PUT", { json: { a: 1 }, searchParams: { productType: "VCAV", id: 3, forget: true }, headers: { "x-extra": "yes" } }));
+      const [seen] = server.requests;
+      assert.equal(seen.path, "/api/v1/widgets");
+      assert.deepEqual(Object.fromEntries(seen.query), { productType: "VCAV", id: "3", forget: "true" });
+      assert.deepEqual(JSON.parse(seen.body), { a: 1 });
+      assert.equal(seen.headers["x-extra"], "yes");
+      assert.match(String(seen.headers["content-type"]), /application\/json/);
+    });
+
+    it("names the package and its version in the User-Agent", async () => {
+      const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { name: string; version: string };
+      server = await startServer(() => ({ body: {} }));
+      await clientFor(server).request(call("GET"));
+      const agent = String(server.requests[0].headers["user-agent"]);
+      assert.ok(agent.startsWith(`${pkg.name}/${pkg.version} `), agent);
+      assert.equal(agent, USER_AGENT);
+      assert.equal(server.requests[0].headers.accept, "application/json");
+    });
+  });
+
+  describe("errors", () => {
+    it("say service, operation, method, path, status, the server's errCode and errMessage, and a hint", async () => {
+      server = await startServer(() => ({ status: 503, body: { errCode: "SVC_DOWN", errMessage: "maintenance until noon" } }));
+      const error = await rejectionOf(clientFor(server).request(call("POST")));
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.message, "Widget Service: frobnicate widget failed (POST /api/v1/widgets): 503 SVC_DOWN: maintenance until noon. The service failed; try again later, and check its health if it persists");
+      assert.deepEqual(
+        { service: error.service, operation: error.operation, method: error.method, path: error.path, status: error.status, errCode: error.errCode, serverMessage: error.serverMessage, code: error.code },
+        { service: "Widget Service", operation: "frobnicate widget", method: "POST", path: "/api/v1/widgets", status: 503, errCode: "SVC_DOWN", serverMessage: "maintenance until noon", code: "HTTP_ERROR" },
+      );
+    });
+
+    it("use the endpoint's own hint when it has one", async () => {
+      server = await startServer(() => ({ status: 409, body: { errCode: "DUP" } }));
+      const hint = sinon.spy((_status: number | undefined, errCode: string | undefined) => (errCode === "DUP" ? "Remove the duplicate first" : undefined));
+      const error = await rejectionOf(clientFor(server, { hint }).request(call("GET")));
+      assert.equal(error.hint, "Remove the duplicate first");
+      assert.match(error.message, /409 DUP\. Remove the duplicate first$/);
+      assert.ok(hint.calledWith(409, "DUP"));
+    });
+
+    it("never carry a password, token or session id the server echoes back", async () => {
+      const password = "Pa55-word-unit-http";
+      const token = "tok-unit-http-0123456789";
+      registerSecret(password);
+      registerSecret(token);
+      server = await startServer(() => ({ status: 400, body: { errCode: "GW_BAD_REQ_BODY", errMessage: `user admin/${password} with token ${token} is not allowed` } }));
+      const error = await rejectionOf(clientFor(server).request(call("POST", { json: { password } }), { headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined }));
+      const everything = `${error.message} ${error.stack} ${JSON.stringify(error)} ${String(error.serverMessage)} ${String(error.hint)}`;
+      assert.ok(!everything.includes(password), everything);
+      assert.ok(!everything.includes(token), everything);
+      assert.match(error.message, /user admin\/\[REDACTED\] with token \[REDACTED\]/);
+    });
+
+    it("keep a non-JSON error body as a short message", async () => {
+      server = await startServer(() => ({ status: 400, body: `<html>\n  <body>Bad   Request</body>\n</html>${"x".repeat(500)}` }));
+      const error = await rejectionOf(clientFor(server).request(call("GET")));
+      assert.equal(error.errCode, undefined);
+      assert.ok(String(error.serverMessage).startsWith("<html> <body>Bad Request</body> </html>"));
+      assert.equal(String(error.serverMessage).length, 200);
+    });
+  });
+
+  describe("TLS", () => {
+    let emulator: RunningEmulator;
+    before(async () => {
+      emulator = await startEmulator({ quiet: true });
+    });
+    after(() => emulator.close());
+
+    const loginCall = { operation: "log in", method: "POST" as const, path: "login", json: { user: "nobody", password: "nothing" }, schema: anything, acceptStatuses: [401] };
+    const base = () => `${emulator.url}/um/default/api/v1`;
+
+    it("trusts a server signed by the extra PEM CA", async () => {
+      const client = new HttpClient({ service: "Usage Meter", baseUrl: base(), tls: { caCertificates: emulator.caPem } });
+      const reply = await client.send(loginCall);
+      assert.equal(reply.status, 401);
+      assert.equal(logs.warn.callCount, 0);
+    });
+
+    it("refuses an untrusted certificate, with a hint naming vcpp:caCertificates", async () => {
+      const client = new HttpClient({ service: "Usage Meter", baseUrl: base() });
+      const error = await rejectionOf(client.send(loginCall));
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.status, undefined);
+      assert.match(String(error.code), /CERT|UNABLE_TO_VERIFY|SELF_SIGNED/);
+      assert.match(error.message, /no answer/);
+      assert.match(String(error.hint), /vcpp:caCertificates/);
+    });
+
+    it("skips verification only with insecureSkipTlsVerify, and warns once per address", async () => {
+      const baseUrl = `${emulator.url}/um/other/api/v1`;
+      const client = new HttpClient({ service: "Usage Meter", baseUrl, tls: { insecureSkipTlsVerify: true } });
+      new HttpClient({ service: "Usage Meter", baseUrl, tls: { insecureSkipTlsVerify: true } });
+      const reply = await client.send({ ...loginCall, acceptStatuses: [404] });
+      assert.equal(reply.status, 404);
+      assert.equal(logs.warn.callCount, 1);
+      assert.match(logs.warn.firstCall.args[0], /insecureSkipTlsVerify/);
+      assert.ok(String(logs.warn.firstCall.args[0]).includes(baseUrl));
+    });
+  });
+
+  describe("helpers", () => {
+    it("parseErrorBody reads the common error shapes", () => {
+      assert.deepEqual(parseErrorBody('{"errCode":"E1","errMessage":"m1"}'), { errCode: "E1", errMessage: "m1" });
+      assert.deepEqual(parseErrorBody('{"error_code":"E2","message":"m2"}'), { errCode: "E2", errMessage: "m2" });
+      assert.deepEqual(parseErrorBody('{"error":"invalid_grant","error_description":"expired"}'), { errCode: undefined, errMessage: "expired" });
+      assert.deepEqual(parseErrorBody(""), { errMessage: undefined });
+    });
+
+    it("describeZodIssues names nested fields", () => {
+      const result = z.object({ items: z.array(z.object({ port: z.number() })) }).safeParse({ items: [{ port: 1 }, { port: "x" }] });
+      assert.equal(result.success, false);
+      assert.match(describeZodIssues(result.error!), /^items\[1\]\.port: /);
+    });
+  });
+});
