@@ -110,15 +110,20 @@ async function cleanUp(): Promise<void> {
   cleanups.length = 0;
 }
 
-process.once("SIGINT", () => {
-  console.error("\nInterrupted: stopping Pulumi, removing the stack and stopping the emulator.");
-  void cleanUp().then(() => process.exit(130));
-});
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error("\nInterrupted: stopping Pulumi, removing the stack and stopping the emulator.");
+    void cleanUp().then(() => process.exit(130));
+  });
+}
 
 main(cleanups)
   .then(cleanUp)
   .then(() => console.log("\n\x1b[1mDemo complete.\x1b[0m The stack, its state and the emulator are gone."))
   .catch(async (error: unknown) => {
+    if (interrupted) return; // the signal handler cleans up and exits
     console.error(`\n\x1b[31mDemo failed:\x1b[0m ${error instanceof Error ? error.message : String(error)}`);
     await cleanUp();
     process.exit(1);

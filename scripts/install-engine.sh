@@ -68,10 +68,18 @@ GO
   (cd "$work" && GOFLAGS=-mod=mod go mod tidy >&2) \
     || die "could not resolve $module $version from the Go module proxy ($(go env GOPROXY))"
   say "compiling $name (cold: several minutes on 2 cores)..."
+  local began; began=$(date +%s)
+  # A heartbeat, so a long silent compile does not look like a hang.
+  ( while sleep 30; do say "  still compiling $name ($(( $(date +%s) - began ))s)"; done ) &
+  local heartbeat=$!
+  local built=0
   (cd "$work" && go build \
       -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
-      -o "$BIN/$name.tmp" "$pkg" >&2) || die "go build of $name failed"
+      -o "$BIN/$name.tmp" "$pkg" >&2) || built=$?
+  kill "$heartbeat" 2>/dev/null || true
+  [ "$built" -eq 0 ] || die "go build of $name failed (exit $built); see the compiler output above"
   mv "$BIN/$name.tmp" "$BIN/$name"
+  say "built $name in $(( $(date +%s) - began ))s"
 }
 
 mkdir -p "$BIN"
