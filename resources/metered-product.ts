@@ -85,6 +85,8 @@ export const meteredProductInputs = z
 export type MeteredProductInputs = z.infer<typeof meteredProductInputs>;
 
 const INPUT_FIELDS = Object.keys(meteredProductInputs.shape) as (keyof MeteredProductInputs)[];
+/** Inputs that are credentials: redacted from every error and log line. */
+const SECRET_FIELDS = ["password", "tkgmToken"];
 /** Fields whose change means a different product on the appliance. */
 const REPLACING_FIELDS = ["usageMeter", "productType", "host", "port"] as const;
 /** Fields `PUT /product` changes in place. */
@@ -120,7 +122,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const args = parseInputs(meteredProductInputs, inputs, "MeteredProduct");
+    const args = parseInputs(meteredProductInputs, inputs, "MeteredProduct", SECRET_FIELDS);
     const client = this.context.usageMeter(args.usageMeter);
     const spec = toSpec(args);
     const product = await this.registerOrAdopt(client, spec);
@@ -139,7 +141,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async update(id: string, olds: MeteredProductOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
-    const args = parseInputs(meteredProductInputs, news, "MeteredProduct");
+    const args = parseInputs(meteredProductInputs, news, "MeteredProduct", SECRET_FIELDS);
     const client = this.context.usageMeter(args.usageMeter);
     const credentialsChanged = UPDATABLE_FIELDS.some((f) => olds[f] !== args[f]);
     const gone = () => new Error(`MeteredProduct ${args.productType} ${args.host}:${args.port} (id ${id}) no longer exists on ${client.baseUrl}: run pulumi refresh, then pulumi up to register it again`);

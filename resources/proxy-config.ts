@@ -54,6 +54,8 @@ export interface ProxyConfigOutputs extends ProxyConfigInputs {
   dataUsageAccepted: boolean;
 }
 
+/** Inputs that are credentials: redacted from every error and log line. */
+const SECRET_FIELDS = ["password"];
 const DECLARED_FIELDS = ["type", "host", "port", "user", "password"] as const;
 
 export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
@@ -72,7 +74,7 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const args = parseInputs(proxyConfigInputs, inputs, "ProxyConfig");
+    const args = parseInputs(proxyConfigInputs, inputs, "ProxyConfig", SECRET_FIELDS);
     const client = this.context.usageMeter(args.usageMeter);
     const outs = await apply(client, args);
     return { id: client.baseUrl, outs };
@@ -87,7 +89,7 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async update(_id: string, _olds: ProxyConfigOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
-    const args = parseInputs(proxyConfigInputs, news, "ProxyConfig");
+    const args = parseInputs(proxyConfigInputs, news, "ProxyConfig", SECRET_FIELDS);
     return { outs: await apply(this.context.usageMeter(args.usageMeter), args) };
   }
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ProviderContext } from "../provider/context";
 import { formatPath } from "../provider/http";
+import { registerSecret } from "../provider/redact";
 import { DEFAULT_USAGE_METER } from "../provider/settings";
 
 /** What the engine sends for a value not known until apply (another resource's output, in preview). */
@@ -32,7 +33,9 @@ export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string,
 }
 
 /** Parses inputs that `check` accepted; a failure here means a value only became known at apply time. */
-export function parseInputs<S extends z.ZodType>(schema: S, inputs: Record<string, unknown>, resource: string): z.infer<S> {
+export function parseInputs<S extends z.ZodType>(schema: S, inputs: Record<string, unknown>, resource: string, secretFields: string[] = []): z.infer<S> {
+  // Known before any call, so that an error echoing one of them is redacted.
+  for (const field of secretFields) if (typeof inputs[field] === "string") registerSecret(inputs[field]);
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("; ");
@@ -46,7 +49,8 @@ export const port = z.number("must be a number").int("must be a whole number").m
 export const hostName = z
   .string("must be a string")
   .trim()
-  .min(1, "must not be empty")
+  // abort: an empty host is reported once, not also as "must be a host name".
+  .min(1, { message: "must not be empty", abort: true })
   .max(253, "must be at most 253 characters")
   .regex(/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9A-Fa-f:.]+$/, "must be a host name or IP address, without scheme, port or path");
 

@@ -16,7 +16,8 @@ let engine: Promise<string> | undefined;
  * (no `pulumi` and no Go). With CI=true that is a failure: CI must prove the real engine.
  */
 export async function engineOrSkip(context: Context): Promise<string> {
-  engine ??= installEngine();
+  // The first run on a machine compiles the engine for minutes: show its progress as it comes.
+  engine ??= installEngine((line) => process.stderr.write(`${line}\n`));
   try {
     return await engine;
   } catch (error) {

@@ -366,6 +366,19 @@ describe("MeteredProduct against the emulator", () => {
       }));
   });
 
+    it("redacts the product's password when the appliance echoes it in an error", () =>
+      withEmulator(async (emulator) => {
+        const provider = providerFor(emulator);
+        const inputs = await checked(provider, { ...vcda, password: "echoed-Secret-7" });
+        emulator.admin.injectFault({ method: "POST", pathIncludes: "/api/v1/product", status: 400, body: { errCode: "ERR_BAD_CREDENTIALS", errMessage: "login root/echoed-Secret-7 refused" } });
+        await assert.rejects(provider.create(inputs), (error: unknown) => {
+          assert.ok(error instanceof ServiceError);
+          assert.match(error.message, /ERR_BAD_CREDENTIALS: login root\/\S+ refused/);
+          assert.doesNotMatch(`${error.message} ${error.serverMessage} ${JSON.stringify(error)}`, /echoed-Secret-7/);
+          return true;
+        });
+      }));
+
   describe("certificate pinning", () => {
     it("accepts the certificate when it matches the expected fingerprint, in either notation", () =>
       withEmulator(async (emulator) => {
