@@ -9,8 +9,12 @@ import { changedInputs, installEngine, LocalStack, PreviewStep, REPO_ROOT, stopA
 const VCDA_HOST = "vcda.example.com";
 const VCENTER_HOST = "vcenter.example.com";
 
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[0m` : text);
+const red = (text: string) => (color ? `\x1b[31m${text}\x1b[0m` : text);
+
 let stepNumber = 0;
-const step = (title: string) => console.log(`\n\x1b[1m${++stepNumber}. ${title}\x1b[0m`);
+const step = (title: string) => console.log(`\n${bold(`${++stepNumber}. ${title}`)}`);
 const say = (text: string) => console.log(`   ${text}`);
 const indent = (text: string) =>
   text
@@ -121,10 +125,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 main(cleanups)
   .then(cleanUp)
-  .then(() => console.log("\n\x1b[1mDemo complete.\x1b[0m The stack, its state and the emulator are gone."))
+  .then(() => console.log(`\n${bold("Demo complete.")} The stack, its state and the emulator are gone.`))
   .catch(async (error: unknown) => {
     if (interrupted) return; // the signal handler cleans up and exits
-    console.error(`\n\x1b[31mDemo failed:\x1b[0m ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`\n${red("Demo failed:")} ${error instanceof Error ? error.message : String(error)}`);
     await cleanUp();
     process.exit(1);
   });

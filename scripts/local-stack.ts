@@ -7,6 +7,7 @@ import { spawn, ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { z } from "zod";
 
 /** The repository root (this file runs from dist/scripts). */
 export const REPO_ROOT = resolve(__dirname, "..", "..");
@@ -85,16 +86,13 @@ export class EngineUnavailableError extends Error {
   }
 }
 
+const resourceState = z.object({ type: z.string().nullish(), id: z.string().nullish(), inputs: z.record(z.string(), z.unknown()).nullish(), outputs: z.record(z.string(), z.unknown()).nullish() });
+const previewStep = z.object({ op: z.string(), urn: z.string(), oldState: resourceState.nullish(), newState: resourceState.nullish() });
+/** What this package reads of `pulumi preview --json`. */
+const previewJson = z.object({ steps: z.array(previewStep).default([]) });
+
 /** A step of `pulumi preview --json`. */
-export interface PreviewStep {
-  op: string;
-  urn: string;
-  diffReasons?: string[];
-  replaceReasons?: string[];
-  detailedDiff?: Record<string, { kind: string; inputDiff?: boolean }>;
-  oldState?: { type?: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
-  newState?: { type?: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
-}
+export type PreviewStep = z.infer<typeof previewStep>;
 
 /**
  * The declared fields a step changes: where the inputs recorded in state (after a refresh, as the
@@ -111,7 +109,6 @@ export function changedInputs(step: PreviewStep): string[] {
 
 export interface Preview {
   steps: PreviewStep[];
-  changeSummary: Record<string, number>;
   /** Steps that would change something (not `same`, `refresh` or `read`). */
   changes: PreviewStep[];
 }
@@ -154,7 +151,6 @@ export class LocalStack {
       PULUMI_CONFIG_PASSPHRASE: "pulumi-vcpp-local-stack",
       PULUMI_SKIP_UPDATE_CHECK: "1",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
       NO_COLOR: "1",
     };
     const stack = new LocalStack(workDir, options.projectDir, env, options.stackName ?? "dev");
@@ -210,9 +206,8 @@ export class LocalStack {
   /** What the next `pulumi up` would do, from the engine's JSON (never from its text). */
   async preview(options: { refresh?: boolean } = {}): Promise<Preview> {
     const result = await this.pulumiOk(["preview", "--json", ...(options.refresh ? ["--refresh"] : [])]);
-    const parsed = JSON.parse(result.stdout) as { steps?: PreviewStep[]; changeSummary?: Record<string, number> };
-    const steps = parsed.steps ?? [];
-    return { steps, changeSummary: parsed.changeSummary ?? {}, changes: steps.filter((s) => !["same", "refresh", "read"].includes(s.op)) };
+    const { steps } = previewJson.parse(JSON.parse(result.stdout));
+    return { steps, changes: steps.filter((s) => !["same", "refresh", "read"].includes(s.op)) };
   }
 
   refresh(): Promise<CommandResult> {

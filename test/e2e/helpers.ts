@@ -10,13 +10,16 @@ import { EngineUnavailableError, installEngine, LocalStack, REPO_ROOT } from "..
 export const PROGRAM_DIR = join(REPO_ROOT, "test", "e2e", "program");
 
 let engine: Promise<string> | undefined;
+const ENGINE_BUILD_TIMEOUT_MS = 40 * 60_000;
 
 /**
  * The engine's folder, or the test is skipped with a loud message when it cannot be had
  * (no `pulumi` and no Go). With CI=true that is a failure: CI must prove the real engine.
  */
 export async function engineOrSkip(context: Context): Promise<string> {
-  // The first run on a machine compiles the engine for minutes: show its progress as it comes.
+  // The first run on a machine compiles the engine for minutes (longer when test workers share
+  // the cores): allow for it, and show its progress as it comes.
+  context.timeout(Math.max(context.timeout(), ENGINE_BUILD_TIMEOUT_MS));
   engine ??= installEngine((line) => process.stderr.write(`${line}\n`));
   try {
     return await engine;
