@@ -26,7 +26,7 @@ export const httpsUrl = z
 export const pemBundle = z.string().refine(isPemBundle, "must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
 
 /** Usage Meter API generation: 4.x (session id) or 9.x (bearer token); `auto` reads it from the login answer. */
-export const usageMeterApiVersion = z.enum(["auto", "4", "9"]);
+export const usageMeterApiVersion = z.enum(["auto", "4", "9"], "must be auto, 4 or 9");
 
 const applianceSchema = z.object({
   url: httpsUrl,
@@ -36,6 +36,8 @@ const applianceSchema = z.object({
   caCertificates: pemBundle.optional(),
   insecureSkipTlsVerify: z.boolean().optional(),
 });
+
+const APPLIANCE_NAME = /^[A-Za-z0-9_.-]+$/;
 
 const boolString = z.enum(["true", "false"], "must be true or false").transform((v) => v === "true");
 const wholeNumberString = (max: number) =>
@@ -116,8 +118,10 @@ function parseNamedAppliances(raw: string | undefined): Record<string, z.infer<t
   } catch {
     throw new ConfigError("vcpp:usageMeters must be a map of name to {url, user, password}; set its fields with pulumi config set --path");
   }
-  const parsed = z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "names use letters, digits, '.', '_' and '-'"), applianceSchema).safeParse(json);
+  const parsed = z.record(z.string(), applianceSchema).safeParse(json);
   if (!parsed.success) throw new ConfigError(`vcpp:usageMeters is invalid: ${describeZodIssues(parsed.error)}`);
+  const badName = Object.keys(parsed.data).find((name) => !APPLIANCE_NAME.test(name));
+  if (badName !== undefined) throw new ConfigError(`vcpp:usageMeters: the name ${JSON.stringify(badName)} is invalid: names use letters, digits, '.', '_' and '-'`);
   for (const appliance of Object.values(parsed.data)) registerSecret(appliance.password);
   return parsed.data;
 }

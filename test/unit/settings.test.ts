@@ -80,7 +80,7 @@ describe("loadSettings", () => {
     const cases: Array<[string, string, RegExp]> = [
       ["usageMeterUrl", "um.example.com", /^vcpp:usageMeterUrl must be a URL such as https:\/\/um\.example\.com:8443$/],
       ["usageMeterUrl", "http://um.example.com:8443", /^vcpp:usageMeterUrl must be an https:\/\/ URL$/],
-      ["usageMeterApiVersion", "5", /^vcpp:usageMeterApiVersion .*expected one of .*"auto"/],
+      ["usageMeterApiVersion", "5", /^vcpp:usageMeterApiVersion must be auto, 4 or 9$/],
       ["usageMeterUrl", "not a url at all", /^vcpp:usageMeterUrl must be a URL such as/],
       ["maxConcurrentRequests", "0", /^vcpp:maxConcurrentRequests must be between 1 and 64$/],
       ["maxConcurrentRequests", "65", /^vcpp:maxConcurrentRequests must be between 1 and 64$/],
@@ -166,7 +166,7 @@ describe("loadSettings", () => {
       ["an empty password", { lab: { url: "https://lab", password: "" } }, /lab\.password: must not be empty/],
       ["an unknown apiVersion", { lab: { url: "https://lab", password: "p", apiVersion: "7" } }, /lab\.apiVersion: /],
       ["a bad CA", { lab: { url: "https://lab", password: "p", caCertificates: "nope" } }, /lab\.caCertificates: must be one or more PEM certificates/],
-      ["a name with a space", { "my lab": { url: "https://lab", password: "p" } }, /^vcpp:usageMeters is invalid: my lab: /],
+      ["a name with a space", { "my lab": { url: "https://lab", password: "p" } }, /^vcpp:usageMeters: the name "my lab" is invalid: names use letters, digits/],
       ["a URL that is not one", { lab: { url: "lab.example.com", password: "p" } }, /^vcpp:usageMeters is invalid: lab\.url: must be a URL such as/],
       ["not a map", ["https://lab"], /^vcpp:usageMeters is invalid: /],
     ];
