@@ -58,6 +58,8 @@ export function runCommand(command: string, args: string[], options: RunOptions 
       running.delete(child);
       resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
+    // A command that exits without reading its input must not crash this process with EPIPE.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
   });
 }
