@@ -90,7 +90,13 @@ export interface ProxySpec {
 const TOKEN_RENEWAL_MARGIN_MS = 60_000;
 
 /** Only the Usage Meter's own error bodies make a 502 final ("product not found"); a proxy's 502 is retried. */
+/** "No such product" is a 502 with the appliance's own error body; a bare 502 (a proxy's) is a failure. */
 const isUsageMeterError = (status: number, body: string) => status === 502 && /"errCode"\s*:/.test(body);
+
+/** Whether a call failed because the appliance has no such product (see isUsageMeterError). */
+export function isProductGone(error: unknown): boolean {
+  return error instanceof ServiceError && error.status === 502 && error.errCode !== undefined;
+}
 
 export function apiBaseUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, "");
@@ -187,11 +193,8 @@ export class UsageMeterClient {
 
   /** A product by id, or undefined when the appliance says it does not exist (its 502). */
   async getProduct(productType: ProductType, id: number): Promise<Product | undefined> {
-    const call = { operation: "read product", method: "GET" as const, path: "product" };
-    const reply = await this.http.send({ ...call, searchParams: { productType, id }, schema: z.array(productSchema), acceptStatuses: [502] }, this.auth);
-    if (reply.ok) return reply.body.find((p) => p.id === id);
-    this.assertNotFound(call, reply);
-    return undefined;
+    const reply = await this.unlessGone({ operation: "read product", method: "GET", path: "product", searchParams: { productType, id }, schema: z.array(productSchema) });
+    return reply.gone ? undefined : reply.body.find((p) => p.id === id);
   }
 
   /** POST /product: never retried; callers look the product up by its natural key when the answer is lost. */
@@ -206,16 +209,16 @@ export class UsageMeterClient {
 
   /** Removes a product; true if it was there. */
   async deleteProduct(productType: ProductType, id: number): Promise<boolean> {
-    const call = { operation: "remove product", method: "DELETE" as const, path: "product" };
-    const reply = await this.http.send({ ...call, searchParams: { productType, id, forget: true }, schema: noBody, acceptStatuses: [502] }, this.auth);
-    if (reply.ok) return true;
-    this.assertNotFound(call, reply);
-    return false;
+    const reply = await this.unlessGone({ operation: "remove product", method: "DELETE", path: "product", searchParams: { productType, id, forget: true }, schema: noBody });
+    return !reply.gone;
   }
 
-  /** A 502 means "no such product" only with the appliance's own error body; any other 502 (a proxy's, after its retries) is a failure. */
-  private assertNotFound(call: Pick<Call<z.ZodType>, "operation" | "method" | "path">, reply: { status: number; text: string }): void {
+  /** Sends a call about one product, telling "the appliance has no such product" apart from a failure. */
+  private async unlessGone<S extends z.ZodType>(call: Call<S>): Promise<{ gone: false; body: z.infer<S> } | { gone: true }> {
+    const reply = await this.http.send({ ...call, acceptStatuses: [502] }, this.auth);
+    if (reply.ok) return { gone: false, body: reply.body };
     if (!isUsageMeterError(reply.status, reply.text)) throw this.http.httpError(call, reply.status, reply.text);
+    return { gone: true };
   }
 
   async pendingCertificates(): Promise<CertificateAction[]> {

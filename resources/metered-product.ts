@@ -3,9 +3,9 @@ import { z } from "zod";
 import { ServiceError } from "../provider/errors";
 import { ProviderContext } from "../provider/context";
 import * as log from "../provider/log";
-import { CertificateAction, normalizeFingerprint, Product, PRODUCT_TYPES, ProductSpec, ProductType, UsageMeterClient } from "../provider/usage-meter";
+import { CertificateAction, isProductGone, normalizeFingerprint, Product, PRODUCT_TYPES, ProductSpec, ProductType, UsageMeterClient } from "../provider/usage-meter";
 import { shimFor } from "./shim";
-import { checkInputs, hostName, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
+import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
 
 /** Inputs of a {@link MeteredProduct}. */
 export interface MeteredProductArgs {
@@ -84,7 +84,6 @@ export const meteredProductInputs = z
   });
 export type MeteredProductInputs = z.infer<typeof meteredProductInputs>;
 
-const INPUT_FIELDS = Object.keys(meteredProductInputs.shape) as (keyof MeteredProductInputs)[];
 /** Inputs that are credentials: redacted from every error and log line. */
 const SECRET_FIELDS = ["password", "tkgmToken"];
 /** Fields whose change means a different product on the appliance. */
@@ -137,7 +136,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     const pending = await pendingFor(client, product.id);
     const outs = outputs(props, product, props.certificateFingerprint, pending);
     // Inputs as the appliance reports them: the next preview then shows `user: "admin" => "root"`.
-    return { id, props: outs, inputs: declaredInputs(outs) };
+    return { id, props: outs, inputs: inputsOf(meteredProductInputs, outs) };
   }
 
   async update(id: string, olds: MeteredProductOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
@@ -150,8 +149,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
       try {
         product = await client.updateProduct(Number(id), toSpec(args));
       } catch (error) {
-        // The appliance's own 502 (with its errCode) means "no such product", not a failing service.
-        if (error instanceof ServiceError && error.status === 502 && error.errCode !== undefined) throw gone();
+        if (isProductGone(error)) throw gone();
         throw error;
       }
     } else {
@@ -209,11 +207,6 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     const current = (await client.getProduct(args.productType, product.id)) ?? product;
     return outputs(args, current, accepted, pending);
   }
-}
-
-/** The input fields of a product's outputs. */
-function declaredInputs(outs: MeteredProductOutputs): Partial<MeteredProductInputs> {
-  return dropUndefined(Object.fromEntries(INPUT_FIELDS.map((field) => [field, outs[field]])));
 }
 
 function toSpec(args: MeteredProductInputs): ProductSpec {
@@ -300,7 +293,7 @@ export class MeteredProduct extends pulumi.dynamic.Resource {
       shimFor("MeteredProduct"),
       name,
       { ...outputsUnknownAtCreate, ...args, password: pulumi.secret(args.password), tkgmToken: args.tkgmToken && pulumi.secret(args.tkgmToken) },
-      { ...opts, additionalSecretOutputs: ["password", "tkgmToken"] },
+      { ...opts, additionalSecretOutputs: SECRET_FIELDS },
       "vcpp",
       "MeteredProduct",
     );

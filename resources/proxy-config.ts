@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ProviderContext } from "../provider/context";
 import { ProxySpec, UsageMeterClient } from "../provider/usage-meter";
 import { shimFor } from "./shim";
-import { checkInputs, hostName, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
+import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
 
 /** Inputs of a {@link ProxyConfig}. */
 export interface ProxyConfigArgs {
@@ -84,8 +84,7 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
     const client = this.context.usageMeter(props.usageMeter);
     const outs = await observe(client, props);
     // Inputs as the appliance reports them, so the next preview shows which declared field differs.
-    const inputs = Object.fromEntries(Object.keys(proxyConfigInputs.shape).map((field) => [field, outs[field as keyof ProxyConfigOutputs]]).filter(([, v]) => v !== undefined));
-    return { id, props: outs, inputs };
+    return { id, props: outs, inputs: inputsOf(proxyConfigInputs, outs) };
   }
 
   async update(_id: string, _olds: ProxyConfigOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
@@ -146,7 +145,7 @@ export class ProxyConfig extends pulumi.dynamic.Resource {
       shimFor("ProxyConfig"),
       name,
       { usageMeterUrl: undefined, dataUsageAccepted: undefined, ...args, password: args.password && pulumi.secret(args.password) },
-      { ...opts, additionalSecretOutputs: ["password"] },
+      { ...opts, additionalSecretOutputs: SECRET_FIELDS },
       "vcpp",
       "ProxyConfig",
     );

@@ -32,6 +32,12 @@ export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string,
   return { inputs: parsed.success ? { ...news, ...(parsed.data as object) } : news };
 }
 
+/** The declared fields of a resource's outputs, as `read` reports them for the next diff; absent ones left out. */
+export function inputsOf(schema: z.ZodObject, outs: object): Record<string, unknown> {
+  const values = outs as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(schema.shape).flatMap((field) => (values[field] === undefined ? [] : [[field, values[field]]])));
+}
+
 /** Parses inputs that `check` accepted; a failure here means a value only became known at apply time. */
 export function parseInputs<S extends z.ZodType>(schema: S, inputs: Record<string, unknown>, resource: string, secretFields: string[] = []): z.infer<S> {
   // Known before any call, so that an error echoing one of them is redacted.

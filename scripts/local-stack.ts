@@ -4,7 +4,7 @@
  * download. Used by the demo and by the end-to-end tests.
  */
 import { spawn, ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
@@ -157,7 +157,7 @@ export class LocalStack {
     };
     const stack = new LocalStack(workDir, options.projectDir, env, options.stackName ?? "dev");
     try {
-      await runCommand("mkdir", ["-p", join(workDir, "state"), join(workDir, "home")]);
+      await Promise.all(["state", "home"].map((dir) => mkdir(join(workDir, dir))));
       await stack.pulumiOk(["stack", "init", stack.stackName]);
     } catch (error) {
       await stack.dispose();

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Context } from "mocha";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
 import { EngineUnavailableError, installEngine, LocalStack, REPO_ROOT } from "../../scripts/local-stack";
+import { stackConfigFor } from "../helpers/emulator";
 
 export const PROGRAM_DIR = join(REPO_ROOT, "test", "e2e", "program");
 
@@ -86,15 +87,15 @@ export class E2eStack {
   }
 }
 
-/** Stack config pointing at the emulator's default appliance. */
+/** Stack config pointing at the emulator's default appliance (the integration tests' config, as `vcpp:` keys). */
 export function defaultConfig(emulator: RunningEmulator): Record<string, string | { secret: string }> {
-  const um = Object.values(emulator.usageMeters)[0];
-  return {
-    "vcpp:usageMeterUrl": um.url,
-    "vcpp:usageMeterUser": um.user,
-    "vcpp:usageMeterPassword": { secret: um.password },
-    "vcpp:caCertificates": emulator.caPem,
-  };
+  return asStackConfig(stackConfigFor(emulator));
+}
+
+/** `vcpp:` keys for provider config; the ones holding passwords as secrets. */
+export function asStackConfig(config: Record<string, string>): Record<string, string | { secret: string }> {
+  const secretKeys = ["usageMeterPassword", "usageMeters"];
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [`vcpp:${key}`, secretKeys.includes(key) ? { secret: value } : value]));
 }
 
 /** The short name at the end of a URN. */

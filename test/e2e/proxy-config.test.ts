@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { changedInputs } from "../../scripts/local-stack";
-import { E2eStack, nameOf } from "./helpers";
+import { namedAppliancesConfig } from "../helpers/emulator";
+import { asStackConfig, E2eStack, nameOf } from "./helpers";
 
 const proxy = { type: "http", host: "proxy.corp.example", port: 3128, user: "metering", password: "proxy" };
 const passwords = { proxy: "proxy-Secret-3" };
@@ -15,12 +16,7 @@ describe("ProxyConfig through the real Pulumi engine", function () {
     // Two appliances, chosen per resource with `usageMeter`, so that moving the declaration replaces it.
     e2e = await E2eStack.start(this, {
       emulator: { usageMeters: { east: {}, west: { version: "9" } } },
-      config: (emulator) => ({
-        "vcpp:caCertificates": emulator.caPem,
-        "vcpp:usageMeters": {
-          secret: JSON.stringify(Object.fromEntries(Object.entries(emulator.usageMeters).map(([name, um]) => [name, { url: um.url, user: um.user, password: um.password }]))),
-        },
-      }),
+      config: (emulator) => asStackConfig({ caCertificates: emulator.caPem, ...namedAppliancesConfig(emulator) }),
     });
   });
   after(async () => e2e?.dispose());
