@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ServiceError } from "../provider/errors";
-import { ProviderContext } from "../provider/context";
+import { ServiceClients } from "../provider/registry";
 import * as log from "../provider/log";
-import { CertificateAction, isProductGone, normalizeFingerprint, Product, PRODUCT_TYPES, ProductSpec, ProductType, UsageMeterClient } from "../provider/usage-meter";
+import { isProductGone, normalizeFingerprint, ProductSpec, UsageMeterClient } from "../provider/usage-meter/client";
+import { CertificateAction, Product, PRODUCT_TYPES, ProductType } from "../provider/usage-meter/schemas";
 import { shimFor } from "./shim";
 import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
 
@@ -96,7 +97,7 @@ const CERTIFICATE_WAIT_MS = 30_000;
 const CERTIFICATE_POLL_MS = 1_000;
 
 export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
-  constructor(private readonly context: ProviderContext) {}
+  constructor(private readonly context: ServiceClients) {}
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     return checkInputs(meteredProductInputs, news, this.context);

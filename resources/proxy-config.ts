@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ProviderContext } from "../provider/context";
-import { ProxySpec, UsageMeterClient } from "../provider/usage-meter";
+import { ServiceClients } from "../provider/registry";
+import { ProxySpec, UsageMeterClient } from "../provider/usage-meter/client";
 import { shimFor } from "./shim";
 import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
 
@@ -59,7 +59,7 @@ const SECRET_FIELDS = ["password"];
 const DECLARED_FIELDS = ["type", "host", "port", "user", "password"] as const;
 
 export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
-  constructor(private readonly context: ProviderContext) {}
+  constructor(private readonly context: ServiceClients) {}
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     return checkInputs(proxyConfigInputs, news, this.context);

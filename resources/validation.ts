@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ProviderContext } from "../provider/context";
-import { formatPath } from "../provider/http";
+import { ServiceClients } from "../provider/registry";
+import { formatPath } from "../provider/http/client";
 import { registerSecret } from "../provider/redact";
-import { DEFAULT_USAGE_METER } from "../provider/settings";
+import { DEFAULT_USAGE_METER } from "../provider/usage-meter/settings";
 
 /** What the engine sends for a value not known until apply (another resource's output, in preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -15,7 +15,7 @@ export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
  * the field it concerns, with the rule it breaks. Fields whose value is still unknown (preview)
  * are not judged; they are checked again, known, before anything is sent.
  */
-export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string, unknown>, context: ProviderContext): pulumi.dynamic.CheckResult {
+export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string, unknown>, context: ServiceClients): pulumi.dynamic.CheckResult {
   const unknownFields = Object.keys(news).filter((key) => isUnknown(news[key]));
   const parsed = schema.safeParse(news);
   const failures = parsed.success
@@ -24,7 +24,7 @@ export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string,
         .filter((issue) => !unknownFields.includes(String(issue.path[0])))
         .map((issue) => ({ property: issue.path.length ? formatPath(issue.path) : "(inputs)", reason: `${issue.path.length ? `${formatPath(issue.path)}: ` : ""}${issue.message}` }));
   const name = news.usageMeter;
-  const known = context.settings().usageMeterNames();
+  const known = context.usageMeterNames();
   if (typeof name === "string" && !isUnknown(name) && !known.includes(name)) {
     failures.push({ property: "usageMeter", reason: `usageMeter: "${name}" is not configured (known: ${known.join(", ")}); add it under vcpp:usageMeters` });
   }

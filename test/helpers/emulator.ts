@@ -1,8 +1,8 @@
 /** Test helpers: an emulator on loopback, and provider contexts configured to use it. */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ProcessContext } from "../../provider/context";
-import { clearCredentials } from "../../provider/auth";
+import { ClientRegistry } from "../../provider/registry";
+import { clearCredentials } from "../../provider/auth/token-source";
 import { EmulatorOptions, LoggedRequest, RunningEmulator, startEmulator } from "../../emulator";
 
 /** Starts an emulator for the test, and always closes it. */
@@ -23,9 +23,9 @@ export function stackConfigFor(emulator: RunningEmulator, extra: Record<string, 
 }
 
 /** A provider context as `configure` would set it up from that stack config. */
-export function contextFor(emulator: RunningEmulator, extra: Record<string, string> = {}): ProcessContext {
+export function contextFor(emulator: RunningEmulator, extra: Record<string, string> = {}): ClientRegistry {
   const config = stackConfigFor(emulator, extra);
-  const context = new ProcessContext();
+  const context = new ClientRegistry();
   context.configure((key) => config[key]);
   return context;
 }

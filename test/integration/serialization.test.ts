@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RunningEmulator } from "../../emulator";
-import { provider as inProcessProvider } from "../../provider/dynamic";
+import { provider as inProcessProvider } from "../../resources/dynamic";
 import { ProviderKind, shimFor } from "../../resources/shim";
 import { loginRequests, stackConfigFor, withEmulator } from "../helpers/emulator";
 
@@ -138,7 +138,7 @@ describe("serialized providers", () => {
   it("the package resolves itself by name from the project directory (name and exports in package.json)", async () => {
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { name: string; exports: Record<string, unknown> };
     assert.equal(pkg.name, "pulumi-vcpp");
-    assert.equal(pkg.exports["./dynamic"], "./dist/provider/dynamic.js");
+    assert.equal(pkg.exports["./dynamic"], "./dist/resources/dynamic.js");
   });
 
   it("capture only the kind's name: no credential, no package code, no secret", () =>
@@ -197,7 +197,7 @@ describe("serialized providers", () => {
       assert.deepEqual(up.diff, { changes: false, replaces: [], deleteBeforeReplace: false });
       assert.equal(up.proxyCreated.outs.type, "http");
       assert.equal(up.configured, 2, "each provider text is configured once");
-      assert.ok(up.loaded.includes(join(REPO_ROOT, "dist", "provider", "dynamic.js")), `the installed package was not loaded: ${up.loaded.join(", ")}`);
+      assert.ok(up.loaded.includes(join(REPO_ROOT, "dist", "resources", "dynamic.js")), `the installed package was not loaded: ${up.loaded.join(", ")}`);
 
       assert.deepEqual(emulator.admin.products().map((p) => [String(p.id), p.host, p.metered]), [[up.created.id, "vcda.example.com", true]]);
       assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: undefined, password: undefined });

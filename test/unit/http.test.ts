@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sinon from "sinon";
 import { z } from "zod";
-import { Authenticator, backoff, Call, DEFAULT_RETRY, describeZodIssues, Endpoint, HttpClient, parseErrorBody, USER_AGENT } from "../../provider/http";
+import { Authenticator, backoff, Call, DEFAULT_RETRY, describeZodIssues, Endpoint, HttpClient, parseErrorBody, USER_AGENT } from "../../provider/http/client";
 import { ServiceError } from "../../provider/errors";
 import { registerSecret } from "../../provider/redact";
 import { RunningEmulator, startEmulator } from "../../emulator";

@@ -2,7 +2,15 @@ import { strict as assert } from "node:assert";
 import { rootCertificates } from "node:tls";
 import { ConfigError } from "../../provider/errors";
 import { redact } from "../../provider/redact";
-import { loadSettings } from "../../provider/settings";
+import { ConfigSource, loadSharedSettings } from "../../provider/settings";
+import { loadUsageMeterSettings } from "../../provider/usage-meter/settings";
+
+/** The shared settings and the Usage Meter's, as the registry loads them in configure. */
+function loadSettings(get: ConfigSource) {
+  const shared = loadSharedSettings(get);
+  const usageMeters = loadUsageMeterSettings(get, shared);
+  return { ...shared, usageMeter: (name?: string) => usageMeters.connection(name), usageMeterNames: () => usageMeters.names() };
+}
 
 const from = (config: Record<string, string>) => (key: string) => config[key];
 const URL_ = "https://um.example.com:8443";

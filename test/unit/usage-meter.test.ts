@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import sinon from "sinon";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
-import { clearCredentials } from "../../provider/auth";
+import { clearCredentials } from "../../provider/auth/token-source";
 import { ServiceError } from "../../provider/errors";
-import { UsageMeterConnection } from "../../provider/settings";
-import { apiBaseUrl, normalizeFingerprint, ProductSpec, UsageMeterClient } from "../../provider/usage-meter";
+import { UsageMeterConnection } from "../../provider/usage-meter/settings";
+import { apiBaseUrl, normalizeFingerprint, ProductSpec, UsageMeterClient } from "../../provider/usage-meter/client";
 import { FAST_RETRY, rejectionOf, startServer, stubLogs, TestServer } from "./support";
 
 const vcda: ProductSpec = { productType: "VCAV", host: "vcda.example.com", port: 443, user: "root", password: "um-unit-vcda-pw" };

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import sinon from "sinon";
-import { clearCredentials, Credential, sharedAuthenticator } from "../../provider/auth";
+import { clearCredentials, Credential, sharedAuthenticator } from "../../provider/auth/token-source";
 
 /** A login that hands out session-1, session-2, … and can be held open until released. */
 function fakeLogin() {

@@ -8,10 +8,10 @@ import type { Got, OptionsOfTextResponseBody, Response } from "got" with { "reso
 import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
 import { rootCertificates } from "node:tls";
 import { z } from "zod";
-import { CallDescription, ServiceError } from "./errors";
-import { redact } from "./redact";
-import { PACKAGE_NAME, PACKAGE_VERSION } from "./version";
-import * as log from "./log";
+import { CallDescription, ServiceError } from "../errors";
+import { redact } from "../redact";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
+import * as log from "../log";
 
 export interface TlsSettings {
   /** Extra trusted CA certificates (PEM), added to the system's. */

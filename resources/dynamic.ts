@@ -3,12 +3,12 @@
  * kind, sharing one context, hence one set of settings, sessions and tokens, per process.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ProcessContext } from "./context";
-import { MeteredProductProvider } from "../resources/metered-product";
-import { ProxyConfigProvider } from "../resources/proxy-config";
-import type { ProviderKind } from "../resources/shim";
+import { ClientRegistry } from "../provider/registry";
+import { MeteredProductProvider } from "./metered-product";
+import { ProxyConfigProvider } from "./proxy-config";
+import type { ProviderKind } from "./shim";
 
-const context = new ProcessContext();
+const context = new ClientRegistry();
 
 const providers: Record<ProviderKind, pulumi.dynamic.ResourceProvider> = {
   MeteredProduct: new MeteredProductProvider(context),

@@ -2,7 +2,7 @@
  * Credentials shared by every client in the provider process: one login (or token exchange)
  * per service, address and user, however many resources need it and however concurrently.
  */
-import { Authenticator } from "./http";
+import { Authenticator } from "../http/client";
 
 export interface Credential {
   headers: Record<string, string>;

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ProcessContext } from "../../provider/context";
+import { ClientRegistry } from "../../provider/registry";
 import { ConfigError } from "../../provider/errors";
 
 const config = {
@@ -10,14 +10,14 @@ const config = {
   usageMeters: JSON.stringify({ lab: { url: "https://lab.example.com", password: "context-lab-pw" } }),
 };
 const configured = (values: Record<string, string> = config) => {
-  const context = new ProcessContext();
+  const context = new ClientRegistry();
   context.configure((key) => values[key]);
   return context;
 };
 
-describe("ProcessContext", () => {
+describe("ClientRegistry", () => {
   it("refuses to work before configure, saying why", () => {
-    const context = new ProcessContext();
+    const context = new ClientRegistry();
     assert.throws(() => context.settings(), (e: unknown) => e instanceof ConfigError && /was not configured/.test(e.message));
     assert.throws(() => context.usageMeter(), ConfigError);
   });

@@ -5,67 +5,17 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { Authenticator, Call, Endpoint, HttpClient } from "./http";
-import { registerSecret } from "./redact";
+import { Authenticator, Call, Endpoint, HttpClient } from "../http/client";
+import { registerSecret } from "../redact";
 import { UsageMeterConnection } from "./settings";
-import { ServiceError } from "./errors";
-import { Credential, sharedAuthenticator } from "./auth";
+import { ServiceError } from "../errors";
+import { Credential, sharedAuthenticator } from "../auth/token-source";
+import { agentInfoSchema, CertificateAction, dataUsageSchema, loginSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
 
 export const SERVICE = "Usage Meter";
 
-/** The appliance's product type codes (case-sensitive). `VCFA` exists on 9.x only. */
-export const PRODUCT_TYPES = ["vCenter", "NSX-V", "NSX-T", "NSXALB", "VRNI", "VCD", "VCAV", "VROPS", "VRSLCM", "TKGM", "VCFA"] as const;
-export type ProductType = (typeof PRODUCT_TYPES)[number];
-
-const numberish = z.union([z.number(), z.string()]);
-
-export const productSchema = z.looseObject({
-  id: z.coerce.number().int(),
-  host: z.string(),
-  port: z.coerce.number().int(),
-  user: z.string().optional(),
-  productType: z.string(),
-  fullName: z.string().nullish(),
-  version: z.string().nullish(),
-  active: z.boolean().optional(),
-  metered: z.boolean().optional(),
-  lastChanged: numberish.nullish(),
-  instanceUUID: z.string().nullish(),
-  status: z.object({ code: z.string(), text: z.string().nullish(), lastChanged: numberish.nullish() }).nullish(),
-});
-export type Product = z.infer<typeof productSchema>;
-
-export const certificateActionSchema = z.looseObject({
-  code: z.literal("Cert"),
-  data: z.looseObject({
-    productId: z.coerce.number().int(),
-    certificateId: z.string(),
-    productType: z.string(),
-    certData: z.looseObject({ fingerprint_sha256: z.string(), subjectDN: z.string().optional(), issuerDN: z.string().optional(), notAfter: numberish.optional() }),
-  }),
-});
-export type CertificateAction = z.infer<typeof certificateActionSchema>;
-const userActionSchema = z.union([certificateActionSchema, z.looseObject({ code: z.string() })]);
-
-export const proxySettingsSchema = z.looseObject({
-  type: z.enum(["none", "http", "https"]),
-  host: z.string().nullish(),
-  port: z.coerce.number().int().nullish(),
-  user: z.string().nullish(),
-});
-export type ProxySettings = z.infer<typeof proxySettingsSchema>;
-
-const proxyTestSchema = z.looseObject({ test_result: z.boolean(), message: z.string().nullish(), error_code: numberish.nullish() });
-const agentInfoSchema = z.looseObject({ uuid: z.string().optional(), major_version: numberish.optional(), minor_version: numberish.optional(), build_number: numberish.optional() });
-const dataUsageSchema = z.looseObject({ accepted: z.boolean() });
-/** 4.x answers `sessionid`; 9.x answers `accessToken`. */
-const loginSchema = z
-  .looseObject({
-    sessionid: z.string().min(1).optional(),
-    accessToken: z.looseObject({ tokenValue: z.string().min(1), expiresAt: numberish.optional() }).optional(),
-  })
-  .refine((a) => a.sessionid !== undefined || a.accessToken !== undefined, "has neither sessionid (4.x) nor accessToken (9.x)");
-const noBody = z.unknown();
+/** For answers whose body this client does not use (the reference documents none, or it is not needed). */
+const ignoredBody = z.unknown();
 
 /** What registering or updating a product sends. */
 export interface ProductSpec {
@@ -158,7 +108,7 @@ export class UsageMeterClient {
   async setDataUsageAcceptance(accepted: boolean): Promise<void> {
     await this.http.request(
       // Sets a flag to a value: repeating it is harmless, so it is retried like a PUT.
-      { operation: "set data usage acceptance", method: "POST", path: "data_usage_acceptance", json: { accepted }, schema: noBody, idempotent: true },
+      { operation: "set data usage acceptance", method: "POST", path: "data_usage_acceptance", json: { accepted }, schema: ignoredBody, idempotent: true },
       this.auth,
     );
   }
@@ -209,7 +159,7 @@ export class UsageMeterClient {
 
   /** Removes a product; true if it was there. */
   async deleteProduct(productType: ProductType, id: number): Promise<boolean> {
-    const reply = await this.unlessGone({ operation: "remove product", method: "DELETE", path: "product", searchParams: { productType, id, forget: true }, schema: noBody });
+    const reply = await this.unlessGone({ operation: "remove product", method: "DELETE", path: "product", searchParams: { productType, id, forget: true }, schema: ignoredBody });
     return !reply.gone;
   }
 
@@ -229,7 +179,7 @@ export class UsageMeterClient {
   async acceptCertificate(action: CertificateAction): Promise<void> {
     const { certificateId, productType, productId } = action.data;
     await this.http.request(
-      { operation: "accept product certificate", method: "PUT", path: "accept_certificate", json: { certificateId, accepted: true, productType, productId }, schema: noBody },
+      { operation: "accept product certificate", method: "PUT", path: "accept_certificate", json: { certificateId, accepted: true, productType, productId }, schema: ignoredBody },
       this.auth,
     );
   }

@@ -1,0 +1,60 @@
+/**
+ * What a resource provider or a function needs from its process: the settings read from the
+ * stack's config, and the service clients built from them, lazily and once per connection. One
+ * registry per process (the provider process, or the program's for functions); a new `configure`
+ * starts afresh. Logins and tokens are shared further still, by the token sources (auth/).
+ */
+import { ConfigError } from "./errors";
+import { ConfigSource, loadSharedSettings, SharedSettings } from "./settings";
+import { UsageMeterClient } from "./usage-meter/client";
+import { loadUsageMeterSettings, UsageMeterSettings } from "./usage-meter/settings";
+
+/** The services a provider or function can reach, each by its connection. */
+export interface ServiceClients {
+  settings(): SharedSettings;
+  /** The client of the appliance a resource names (undefined: the `vcpp:usageMeter*` keys). */
+  usageMeter(name?: string): UsageMeterClient;
+  /** Names that a resource's `usageMeter` input accepts. */
+  usageMeterNames(): string[];
+}
+
+interface Configured {
+  shared: SharedSettings;
+  usageMeters: UsageMeterSettings;
+}
+
+export class ClientRegistry implements ServiceClients {
+  private configured?: Configured;
+  private readonly clients = new Map<string, unknown>();
+
+  /** Reads and validates every `vcpp:*` key that is set; missing keys fail only when a service needs them. */
+  configure(get: ConfigSource): void {
+    const shared = loadSharedSettings(get);
+    this.configured = { shared, usageMeters: loadUsageMeterSettings(get, shared) };
+    this.clients.clear();
+  }
+
+  settings(): SharedSettings {
+    return this.current().shared;
+  }
+
+  usageMeter(name?: string): UsageMeterClient {
+    const { shared, usageMeters } = this.current();
+    const connection = usageMeters.connection(name);
+    return this.client(`usage-meter:${connection.name}`, () => new UsageMeterClient(connection, { maxConcurrency: shared.maxConcurrentRequests, timeoutMs: shared.requestTimeoutMs }));
+  }
+
+  usageMeterNames(): string[] {
+    return this.current().usageMeters.names();
+  }
+
+  private client<T>(key: string, build: () => T): T {
+    if (!this.clients.has(key)) this.clients.set(key, build());
+    return this.clients.get(key) as T;
+  }
+
+  private current(): Configured {
+    if (!this.configured) throw new ConfigError("the provider was not configured: this needs @pulumi/pulumi 3.139 or later, which calls configure with the stack's config");
+    return this.configured;
+  }
+}
