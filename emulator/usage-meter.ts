@@ -32,6 +32,11 @@ export interface ApplianceOptions {
   password?: string;
   /** Lifetime of a session or token (default 30 minutes). */
   sessionTtlMs?: number;
+  /**
+   * Serve the routes no reference documents (`GET /http_proxy`, `GET /data_usage_acceptance`);
+   * default true. False answers them 404 as an appliance without them would.
+   */
+  undocumentedRoutes?: boolean;
 }
 
 export interface EmulatedProduct {
@@ -67,11 +72,14 @@ export interface ApplianceState {
   /** Every session id, access token and refresh token ever handed out: none may end up in state or logs. */
   issuedCredentials: string[];
   sessionTtlMs: number;
+  undocumentedRoutes: boolean;
   nextId: number;
   logins: number;
 }
 
 const err = (status: number, errCode: string, errMessage: string): EmulatorResponse => ({ status, body: { errCode, errMessage } });
+/** What an appliance without an (undocumented) route answers. */
+const NO_SUCH_ROUTE: EmulatorResponse = { status: 404, body: { errCode: "GW_NOT_FOUND", errMessage: "No such resource" } };
 const notFound = (id: unknown) => err(502, "ERR_PM_PRODUCT_NOT_FOUND", `Product with id ${String(id)} not found`);
 
 export function createAppliance(name: string, options: ApplianceOptions = {}): ApplianceState {
@@ -88,6 +96,7 @@ export function createAppliance(name: string, options: ApplianceOptions = {}): A
     sessions: new Map(),
     issuedCredentials: [],
     sessionTtlMs: options.sessionTtlMs ?? 30 * 60_000,
+    undocumentedRoutes: options.undocumentedRoutes ?? true,
     nextId: 1,
     logins: 0,
   };
@@ -119,14 +128,16 @@ export function usageMeterRoutes(appliances: Map<string, ApplianceState>, certif
       status: 200,
       body: { build_number: "24154917", major_version: um.version === "9" ? 9 : 4, minor_version: um.version === "9" ? 0 : 8, patch_version: 0, hotfix_version: 0, ...(req.query.get("um_uuid") === "true" ? { uuid: um.uuid } : {}) },
     })),
-    route("GET", "/data_usage_acceptance", (um) => ({ status: 200, body: { accepted: um.dataUsageAccepted } })),
+    route("GET", "/data_usage_acceptance", (um) => (um.undocumentedRoutes ? { status: 200, body: { accepted: um.dataUsageAccepted } } : NO_SUCH_ROUTE)),
     route("POST", "/data_usage_acceptance", (um, req) => {
       const body = req.body as { accepted?: unknown } | undefined;
       if (typeof body?.accepted !== "boolean") return err(400, "GW_BAD_REQ_BODY", "accepted must be a boolean");
       um.dataUsageAccepted = body.accepted;
       return { status: 202 };
     }),
-    route("GET", "/http_proxy", (um) => ({ status: 200, body: { type: um.proxy.type, host: um.proxy.host ?? null, port: um.proxy.port ?? null, user: um.proxy.user ?? null } })),
+    route("GET", "/http_proxy", (um) =>
+      um.undocumentedRoutes ? { status: 200, body: { type: um.proxy.type, host: um.proxy.host ?? null, port: um.proxy.port ?? null, user: um.proxy.user ?? null } } : NO_SUCH_ROUTE,
+    ),
     route("PUT", "/test_proxy", testProxy),
     route("GET", "/product", listProducts),
     route("POST", "/product", (um, req) => addProduct(um, req, certificates)),
