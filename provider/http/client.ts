@@ -78,6 +78,10 @@ export interface Call<S extends z.ZodType> {
   idempotent?: boolean;
   /** Non-2xx statuses that are answers rather than failures (returned with an unparsed body). */
   acceptStatuses?: number[];
+  /** The body of a successful answer is not read (a login whose token comes in a header). */
+  ignoreBody?: boolean;
+  /** Advice for a failure of this call, before the endpoint's (a refused token: how to get a new one). */
+  hint?(status: number | undefined, errCode: string | undefined): string | undefined;
 }
 
 export type Reply<T> =
@@ -146,10 +150,10 @@ export class HttpClient {
   }
 
   /** The error for a non-2xx answer, with the server's `errCode`/`errMessage` when it sent them. */
-  httpError(call: Pick<Call<z.ZodType>, "operation" | "method" | "path">, status: number, text: string): ServiceError {
+  httpError(call: Pick<Call<z.ZodType>, "operation" | "method" | "path" | "hint">, status: number, text: string): ServiceError {
     const { errCode, errMessage } = parseErrorBody(text);
     const detail = `${status}${errCode ? ` ${errCode}` : ""}${errMessage ? `: ${errMessage}` : ""}`;
-    const hint = this.endpoint.hint?.(status, errCode) ?? genericHint(status);
+    const hint = call.hint?.(status, errCode) ?? this.endpoint.hint?.(status, errCode) ?? genericHint(status);
     return new ServiceError(this.describe(call), detail, "HTTP_ERROR", status, errCode, errMessage, hint);
   }
 
@@ -180,7 +184,7 @@ export class HttpClient {
     }
     let json: unknown;
     try {
-      json = text.trim() === "" ? undefined : JSON.parse(text);
+      json = call.ignoreBody || text.trim() === "" ? undefined : JSON.parse(text);
     } catch {
       throw this.badResponse(call, status, "the body is not JSON");
     }

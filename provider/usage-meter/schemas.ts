@@ -50,12 +50,3 @@ export type ProxySettings = z.infer<typeof proxySettingsSchema>;
 export const proxyTestSchema = z.looseObject({ test_result: z.boolean(), message: z.string().nullish(), error_code: numberish.nullish() });
 export const agentInfoSchema = z.looseObject({ uuid: z.string().optional(), major_version: numberish.optional(), minor_version: numberish.optional(), build_number: numberish.optional() });
 export const dataUsageSchema = z.looseObject({ accepted: z.boolean() });
-/** 4.x answers `sessionid`; 9.x answers `accessToken`. */
-export const loginSchema = z
-  .looseObject({
-    sessionid: z.string().min(1).optional(),
-    accessToken: z.looseObject({ tokenValue: z.string().min(1), expiresAt: numberish.optional() }).optional(),
-  })
-  .refine((a) => a.sessionid !== undefined || a.accessToken !== undefined, "has neither sessionid (4.x) nor accessToken (9.x)");
-
-
