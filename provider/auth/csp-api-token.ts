@@ -38,6 +38,8 @@ export function cspApiToken(http: HttpClient, apiToken: string): Authenticator {
     });
     let call = exchange("api_token");
     let reply = await http.send(call);
+    // Read liberally: a 400 that names the old field may also be a refusal; then the second try is
+    // refused as well, and that is the error reported. One extra call, never a loop.
     if (!reply.ok && reply.status === 400 && /refresh_token/.test(reply.text)) {
       call = exchange("refresh_token");
       reply = await http.send(call);
