@@ -39,7 +39,6 @@ export interface ProxySpec {
 /** Renew a bearer token this long before the appliance says it expires. */
 const TOKEN_RENEWAL_MARGIN_MS = 60_000;
 
-/** Only the Usage Meter's own error bodies make a 502 final ("product not found"); a proxy's 502 is retried. */
 /** "No such product" is a 502 with the appliance's own error body; a bare 502 (a proxy's) is a failure. */
 const isUsageMeterError = (status: number, body: string) => status === 502 && /"errCode"\s*:/.test(body);
 
