@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { VcppError } from "../provider/errors";
+import { InputError } from "../provider/errors";
 import { formatPath } from "../provider/http/client";
 import { ClientRegistry, ServiceClients } from "../provider/registry";
 
@@ -33,8 +33,8 @@ export function forgetProgramClients(): void {
 export function parseArgs<S extends z.ZodType>(fn: string, schema: S, args: unknown): z.infer<S> {
   const parsed = schema.safeParse(args ?? {});
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => `${i.path.length ? `${formatPath(i.path)}: ` : ""}${i.message}`).join("; ");
-  throw new VcppError(`${fn}: invalid arguments: ${issues}`, "INVALID_ARGUMENT");
+  const issues = parsed.error.issues.map((i) => ({ field: i.path.length ? formatPath(i.path) : "(arguments)", rule: i.message }));
+  throw new InputError({ resource: fn, issues });
 }
 
 /**

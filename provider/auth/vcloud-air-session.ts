@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { Authenticator, HttpClient } from "../http/client";
+import { raw } from "../http/codecs";
 import { registerSecret } from "../redact";
 import { basic } from "./headers";
 import { sharedAuthenticator } from "./token-source";
@@ -42,9 +43,9 @@ export function vcloudAirSession(http: HttpClient, { version, user, password }: 
       operation: "log in",
       method: "POST" as const,
       path: login.path,
-      headers: { authorization: basic(user, password), accept: VCLOUD_AIR_ACCEPT[version] },
+      headers: { authorization: basic(user, password) },
       // 5.6 answers a Session in XML, 5.7 a JSON list of service groups: only the header matters here.
-      ignoreBody: true,
+      codec: raw({ accept: VCLOUD_AIR_ACCEPT[version] }),
       schema: z.unknown(),
       idempotent: true, // a second session is harmless
       hint: (status: number | undefined) =>

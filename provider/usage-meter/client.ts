@@ -96,7 +96,15 @@ export class UsageMeterClient {
     const answer = await this.http.request({ ...call, json, schema: proxyTestSchema }, this.auth);
     if (!answer.test_result) {
       const detail = `the appliance could not reach the cloud through ${spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`}${answer.message ? `: ${answer.message}` : ""}`;
-      throw new ServiceError(this.http.describe(call), detail, "PROXY_TEST_FAILED", 202, answer.error_code?.toString(), answer.message ?? undefined, "Check the proxy host, port and credentials, and that the proxy allows the appliance out");
+      throw new ServiceError({
+        call: this.http.describe(call),
+        detail,
+        code: "PROXY_TEST_FAILED",
+        status: 202,
+        errCode: answer.error_code?.toString(),
+        serverMessage: answer.message ?? undefined,
+        hint: "Check the proxy host, port and credentials, and that the proxy allows the appliance out",
+      });
     }
   }
 
