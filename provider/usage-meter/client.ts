@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import { Authenticator, Call, Endpoint, HttpClient } from "../http/client";
-import { registerSecret } from "../redact";
 import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "../errors";
 import { usageMeterSession } from "../auth/usage-meter-session";
@@ -35,7 +34,6 @@ export interface ProxySpec {
   password?: string;
 }
 
-/** Only the Usage Meter's own error bodies make a 502 final ("product not found"); a proxy's 502 is retried. */
 /** "No such product" is a 502 with the appliance's own error body; a bare 502 (a proxy's) is a failure. */
 const isUsageMeterError = (status: number, body: string) => status === 502 && /"errCode"\s*:/.test(body);
 
@@ -55,7 +53,6 @@ export class UsageMeterClient {
   private readonly auth: Authenticator;
 
   constructor(readonly connection: UsageMeterConnection, options: Partial<Endpoint> = {}) {
-    registerSecret(connection.password);
     this.baseUrl = apiBaseUrl(connection.url);
     this.http = new HttpClient({
       service: SERVICE,
