@@ -4,9 +4,10 @@ import { ResourceError, ServiceError } from "../provider/errors";
 import { ServiceClients } from "../provider/registry";
 import * as log from "../provider/log";
 import { isProductGone, normalizeFingerprint, ProductSpec, UsageMeterClient } from "../provider/usage-meter/client";
-import { CertificateAction, Product, PRODUCT_TYPES, ProductType } from "../provider/usage-meter/schemas";
+import { PRODUCT_TYPES, ProductType } from "../provider/usage-meter/product-types";
+import { CertificateAction, Product } from "../provider/usage-meter/schemas";
 import { shimFor } from "./shim";
-import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
+import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, Same, usageMeterChanged, usageMeterName } from "./validation";
 
 /** Inputs of a {@link MeteredProduct}. */
 export interface MeteredProductArgs {
@@ -37,9 +38,30 @@ export interface MeteredProductArgs {
   tkgmMetric?: pulumi.Input<string>;
 }
 
-/** What the appliance reports about a registered product. */
-export interface MeteredProductOutputs extends Omit<MeteredProductInputs, "acceptCertificate"> {
+/** What the appliance reports about a registered product: the inputs as it reports them, and its state. */
+export interface MeteredProductOutputs {
+  /** Name of the appliance in `vcpp:usageMeters`; absent for the `vcpp:usageMeter*` keys. */
+  usageMeter?: string;
+  /** The product's type code. */
+  productType: ProductType;
+  /** Host name or IP address of the product's endpoint, as the appliance reports it. */
+  host: string;
+  /** Port of the product's endpoint. */
+  port: number;
+  /** Account the appliance collects with, as the appliance reports it. */
+  user: string;
+  /** That account's password, as declared (the appliance never returns it); a secret. */
+  password: string;
+  /** As declared: `true`, `false`, or the expected SHA-256 fingerprint. */
   acceptCertificate: boolean | string;
+  /** NSX-V and TKGM: the id of the vCenter product they belong to. */
+  vcId?: string;
+  /** TKGM: the Tanzu token, as declared; a secret. */
+  tkgmToken?: string;
+  /** TKGM: the edition metered. */
+  tkgmEdition?: string;
+  /** TKGM: the metric metered. */
+  tkgmMetric?: string;
   /** The appliance's id of the product. */
   productId: number;
   /** Whether the product is active on the appliance. */
@@ -52,14 +74,16 @@ export interface MeteredProductOutputs extends Omit<MeteredProductInputs, "accep
   certificateFingerprint?: string;
   /** SHA-256 fingerprint of a certificate waiting for acceptance, if any. */
   pendingCertificateFingerprint?: string;
-  /** Product name and version as the appliance reports them. */
+  /** Product name as the appliance reports it. */
   fullName?: string;
+  /** Product version as the appliance reports it. */
   version?: string;
 }
 
 const FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
 const ACCEPT_CERTIFICATE_RULE = "must be true, false, or a SHA-256 fingerprint (64 hex digits, optionally in colon-separated pairs)";
 
+/** @internal */
 export const meteredProductInputs = z
   .object({
     usageMeter: usageMeterName,
@@ -83,7 +107,12 @@ export const meteredProductInputs = z
       if (args[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required when productType is ${args.productType}` });
     }
   });
+/** @internal */
 export type MeteredProductInputs = z.infer<typeof meteredProductInputs>;
+// The public interfaces are plain TypeScript (zod's declarations do not compile in every
+// program); these fail to compile when they and the schema drift apart.
+true satisfies Same<keyof MeteredProductArgs, keyof z.input<typeof meteredProductInputs>>;
+true satisfies Same<Pick<MeteredProductOutputs, keyof MeteredProductInputs>, MeteredProductInputs>;
 
 /** Inputs that are credentials: redacted from every error and log line. */
 const SECRET_FIELDS = ["password", "tkgmToken"];
@@ -96,6 +125,7 @@ const UPDATABLE_FIELDS = ["user", "password", "vcId", "tkgmToken", "tkgmEdition"
 const CERTIFICATE_WAIT_MS = 30_000;
 const CERTIFICATE_POLL_MS = 1_000;
 
+/** @internal */
 export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly context: ServiceClients) {}
 
@@ -281,20 +311,49 @@ function dropUndefined<T extends object>(value: T): T {
  * the same type, host and port instead of registering it twice.
  */
 export class MeteredProduct extends pulumi.dynamic.Resource {
+  /** Name of the appliance in `vcpp:usageMeters`; undefined for the `vcpp:usageMeter*` keys. */
   declare readonly usageMeter: pulumi.Output<string | undefined>;
+  /** The product's type code, e.g. `VCAV`. */
   declare readonly productType: pulumi.Output<ProductType>;
+  /** Host name or IP address of the product's endpoint, as the appliance reports it. */
   declare readonly host: pulumi.Output<string>;
+  /**
+   * Port of the product's endpoint, as the appliance reports it.
+   * @default 443
+   */
   declare readonly port: pulumi.Output<number>;
+  /** Account the appliance collects with, as the appliance reports it (drift shows here). */
   declare readonly user: pulumi.Output<string>;
+  /** That account's password as declared (the appliance never returns it); a secret. */
   declare readonly password: pulumi.Output<string>;
+  /**
+   * As declared: `true`, `false`, or the expected SHA-256 fingerprint.
+   * @default true
+   */
   declare readonly acceptCertificate: pulumi.Output<boolean | string>;
+  /** NSX-V and TKGM: the id of the vCenter product they belong to. */
+  declare readonly vcId: pulumi.Output<string | undefined>;
+  /** TKGM: the Tanzu token as declared; a secret. */
+  declare readonly tkgmToken: pulumi.Output<string | undefined>;
+  /** TKGM: the edition metered. */
+  declare readonly tkgmEdition: pulumi.Output<string | undefined>;
+  /** TKGM: the metric metered. */
+  declare readonly tkgmMetric: pulumi.Output<string | undefined>;
+  /** The appliance's id of the product (also the resource's id). */
   declare readonly productId: pulumi.Output<number>;
+  /** Whether the product is active on the appliance; `false` after it was deactivated by hand. */
   declare readonly active: pulumi.Output<boolean>;
+  /** Whether the appliance meters it: `false` until its certificate is accepted. */
   declare readonly metered: pulumi.Output<boolean>;
+  /** The appliance's status line for the product (`code`, e.g. `Ok`, and its text). */
   declare readonly status: pulumi.Output<{ code: string; text: string }>;
+  /** SHA-256 fingerprint of the certificate this resource accepted. */
   declare readonly certificateFingerprint: pulumi.Output<string | undefined>;
+  /** SHA-256 fingerprint of a certificate waiting for acceptance (e.g. after a renewal), if any. */
   declare readonly pendingCertificateFingerprint: pulumi.Output<string | undefined>;
+  /** Product name as the appliance reports it. */
   declare readonly fullName: pulumi.Output<string | undefined>;
+  /** Product version as the appliance reports it. */
   declare readonly version: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: MeteredProductArgs, opts?: pulumi.CustomResourceOptions) {

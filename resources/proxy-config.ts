@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ServiceClients } from "../provider/registry";
 import { ProxySpec, UsageMeterClient } from "../provider/usage-meter/client";
 import { shimFor } from "./shim";
-import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, usageMeterChanged, usageMeterName } from "./validation";
+import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, Same, usageMeterChanged, usageMeterName } from "./validation";
 
 /** Inputs of a {@link ProxyConfig}. */
 export interface ProxyConfigArgs {
@@ -23,6 +23,29 @@ export interface ProxyConfigArgs {
   acceptDataUsage?: pulumi.Input<boolean>;
 }
 
+/** The appliance's network connection as it reports it. */
+export interface ProxyConfigOutputs {
+  /** Name of the appliance in `vcpp:usageMeters`; absent for the `vcpp:usageMeter*` keys. */
+  usageMeter?: string;
+  /** `none` for a direct connection, or the kind of proxy, as the appliance reports it. */
+  type: "none" | "http" | "https";
+  /** The proxy's host name or address; absent for a direct connection. */
+  host?: string;
+  /** The proxy's port; absent for a direct connection. */
+  port?: number;
+  /** Account on the proxy, if any. */
+  user?: string;
+  /** That account's password, as declared (the appliance never returns it); a secret. */
+  password?: string;
+  /** As declared: whether the data usage terms are to be accepted. */
+  acceptDataUsage: boolean;
+  /** The appliance's API base URL. */
+  usageMeterUrl: string;
+  /** Whether the appliance has the data usage terms accepted. */
+  dataUsageAccepted: boolean;
+}
+
+/** @internal */
 export const proxyConfigInputs = z
   .object({
     usageMeter: usageMeterName,
@@ -44,20 +67,18 @@ export const proxyConfigInputs = z
     if (args.port === undefined) ctx.addIssue({ code: "custom", path: ["port"], message: `is required when type is ${args.type}` });
     if (args.password !== undefined && args.user === undefined) ctx.addIssue({ code: "custom", path: ["user"], message: "is required when password is set" });
   });
+/** @internal */
 export type ProxyConfigInputs = z.infer<typeof proxyConfigInputs>;
-
-/** The appliance's network connection as it reports it. */
-export interface ProxyConfigOutputs extends ProxyConfigInputs {
-  /** The appliance's API base URL. */
-  usageMeterUrl: string;
-  /** Whether the appliance has the data usage terms accepted. */
-  dataUsageAccepted: boolean;
-}
+// The public interfaces are plain TypeScript (zod's declarations do not compile in every
+// program); these fail to compile when they and the schema drift apart.
+true satisfies Same<keyof ProxyConfigArgs, keyof z.input<typeof proxyConfigInputs>>;
+true satisfies Same<Pick<ProxyConfigOutputs, keyof ProxyConfigInputs>, ProxyConfigInputs>;
 
 /** Inputs that are credentials: redacted from every error and log line. */
 const SECRET_FIELDS = ["password"];
 const DECLARED_FIELDS = ["type", "host", "port", "user", "password"] as const;
 
+/** @internal */
 export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly context: ServiceClients) {}
 
@@ -130,14 +151,26 @@ async function observe(client: UsageMeterClient, declared: ProxyConfigInputs): P
  * direct connection.
  */
 export class ProxyConfig extends pulumi.dynamic.Resource {
+  /** Name of the appliance in `vcpp:usageMeters`; undefined for the `vcpp:usageMeter*` keys. */
   declare readonly usageMeter: pulumi.Output<string | undefined>;
+  /** `none` for a direct connection, or the kind of proxy, as the appliance reports it. */
   declare readonly type: pulumi.Output<"none" | "http" | "https">;
+  /** The proxy's host name or address as the appliance reports it; undefined for a direct connection. */
   declare readonly host: pulumi.Output<string | undefined>;
+  /** The proxy's port as the appliance reports it; undefined for a direct connection. */
   declare readonly port: pulumi.Output<number | undefined>;
+  /** Account on the proxy as the appliance reports it, if any. */
   declare readonly user: pulumi.Output<string | undefined>;
+  /** That account's password as declared (the appliance never returns it); a secret. */
   declare readonly password: pulumi.Output<string | undefined>;
+  /**
+   * As declared: whether the data usage terms are to be accepted.
+   * @default true
+   */
   declare readonly acceptDataUsage: pulumi.Output<boolean>;
+  /** The appliance's API base URL, e.g. `https://usage-meter.corp.example:8443/api/v1`. */
   declare readonly usageMeterUrl: pulumi.Output<string>;
+  /** Whether the appliance has the data usage terms accepted, as it reports it. */
   declare readonly dataUsageAccepted: pulumi.Output<boolean>;
 
   constructor(name: string, args: ProxyConfigArgs, opts?: pulumi.CustomResourceOptions) {

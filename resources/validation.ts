@@ -73,3 +73,9 @@ export const usageMeterName = z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a n
 export function usageMeterChanged(before: unknown, after: unknown): boolean {
   return isUnknown(after) || (before ?? DEFAULT_USAGE_METER) !== (after ?? DEFAULT_USAGE_METER);
 }
+
+/**
+ * `true` when A and B are the same type, else `false`: `true satisfies Same<A, B>` fails to compile
+ * when they differ (a public interface and the zod schema it mirrors, say).
+ */
+export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

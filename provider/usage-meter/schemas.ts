@@ -5,9 +5,7 @@
  */
 import { z } from "zod";
 
-/** The appliance's product type codes (case-sensitive). `VCFA` exists on 9.x only. */
-export const PRODUCT_TYPES = ["vCenter", "NSX-V", "NSX-T", "NSXALB", "VRNI", "VCD", "VCAV", "VROPS", "VRSLCM", "TKGM", "VCFA"] as const;
-export type ProductType = (typeof PRODUCT_TYPES)[number];
+export { PRODUCT_TYPES, ProductType } from "./product-types";
 
 export const numberish = z.union([z.number(), z.string()]);
 
