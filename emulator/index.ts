@@ -8,7 +8,7 @@ import { Server } from "node:https";
 import { AddressInfo } from "node:net";
 import { CertificateStore, createServerTls } from "./certificates";
 import { EmulatorRequest, EmulatorResponse, Fault, LoggedRequest, Route, Router, startHttpsServer, WRITE_METHODS } from "./server";
-import { ApplianceOptions, ApplianceState, createAppliance, EmulatedProduct, publicProduct, usageMeterRoutes, addProduct } from "./usage-meter";
+import { ApplianceOptions, ApplianceState, createAppliance, EmulatedProduct, publicProduct, usageMeterRoutes, addProduct, rejectCertificate } from "./usage-meter";
 
 export { Fault, LoggedRequest } from "./server";
 
@@ -56,6 +56,8 @@ export interface EmulatorAdmin {
   removeProduct(name: string, id: number): void;
   /** The product starts presenting a new certificate, waiting for acceptance. */
   rotateCertificate(name: string, id: number): Promise<string>;
+  /** An operator rejects the product's pending certificate: it stays registered, not metered. */
+  rejectCertificate(name: string, id: number): void;
   setProxy(name: string, proxy: ApplianceState["proxy"]): void;
   setDataUsageAccepted(name: string, accepted: boolean): void;
   expireSessions(name?: string): void;
@@ -128,6 +130,9 @@ function createAdmin(appliances: Map<string, ApplianceState>, certificates: Cert
       product(name, id);
       um.products = um.products.filter((p) => p.id !== id);
       um.pendingCertificates.delete(id);
+    },
+    rejectCertificate(name, id) {
+      rejectCertificate(appliance(name), product(name, id));
     },
     async rotateCertificate(name, id) {
       const p = product(name, id);

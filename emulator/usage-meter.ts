@@ -261,11 +261,15 @@ async function updateProduct(um: ApplianceState, req: EmulatorRequest, certifica
   const invalid = validateProductBody(body);
   if (invalid) return err(400, "GW_BAD_REQ_BODY", invalid);
   const endpointChanged = product.host !== body.host || product.port !== body.port;
+  const reactivated = !product.active;
   Object.assign(product, { host: body.host, port: body.port, user: body.user, password: body.password, productType: body.productType, extra: extraFields(body), active: true, lastChanged: Date.now() });
   if (endpointChanged) {
     product.metered = false;
     product.status = { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() };
     um.pendingCertificates.set(product.id, await certificates.pem(product.host, product.port));
+  } else if (reactivated) {
+    // Re-activation ends the "Deactivated" status: the product is back to what its certificate allows.
+    product.status = product.metered ? { code: "OK", text: "Collecting", lastChanged: Date.now() } : { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() };
   }
   return { status: 202, body: publicProduct(product) };
 }
@@ -297,12 +301,19 @@ function acceptCertificate(um: ApplianceState, req: EmulatorRequest): EmulatorRe
   if (!um.pendingCertificates.has(product.id) || body.certificateId !== `${product.host}:${product.port}` || body.productType !== product.productType) {
     return err(400, "GW_BAD_REQ_BODY", `No certificate ${String(body.certificateId)} is waiting for ${String(body.productType)} product ${product.id}`);
   }
-  um.pendingCertificates.delete(product.id);
-  const now = Date.now();
   if (body.accepted === true) {
+    um.pendingCertificates.delete(product.id);
+    const now = Date.now();
     Object.assign(product, { metered: true, lastChanged: now, status: { code: "OK", text: "Collecting", lastChanged: now } });
   } else {
-    Object.assign(product, { lastChanged: now, status: { code: "Error", text: "Certificate rejected", lastChanged: now } });
+    rejectCertificate(um, product);
   }
   return { status: 202 };
+}
+
+/** What rejecting a product's pending certificate does (on the appliance's UI, or through the API). */
+export function rejectCertificate(um: ApplianceState, product: EmulatedProduct): void {
+  um.pendingCertificates.delete(product.id);
+  const now = Date.now();
+  Object.assign(product, { metered: false, lastChanged: now, status: { code: "Error", text: "Certificate rejected", lastChanged: now } });
 }
