@@ -1,4 +1,4 @@
 export { MeteredProduct, MeteredProductArgs, MeteredProductOutputs } from "./resources/metered-product";
 export { ProxyConfig, ProxyConfigArgs, ProxyConfigOutputs } from "./resources/proxy-config";
 export { PRODUCT_TYPES, ProductType } from "./provider/usage-meter/schemas";
-export { ServiceError, ConfigError, VcppError } from "./provider/errors";
+export { ConfigError, ErrorCode, InputError, InputIssue, ResourceError, ServiceError, VcppError } from "./provider/errors";

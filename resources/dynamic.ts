@@ -3,7 +3,7 @@
  * kind, sharing one context, hence one set of settings, sessions and tokens, per process.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { VcppError } from "../provider/errors";
+import { ResourceError, VcppError } from "../provider/errors";
 import { ClientRegistry } from "../provider/registry";
 import { MeteredProductProvider } from "./metered-product";
 import { ProxyConfigProvider } from "./proxy-config";
@@ -22,7 +22,10 @@ type ConfigurableProvider = pulumi.dynamic.ResourceProvider & {
 
 export function provider(kind: ProviderKind): ConfigurableProvider {
   const implementation = providers[kind];
-  if (!implementation) throw new Error(`pulumi-vcpp has no provider for ${kind}: the state was written by another version of the package`);
+  if (!implementation) {
+    const message = `pulumi-vcpp has no provider for ${kind}: the state was written by another version of the package`;
+    throw new ResourceError({ resource: kind, code: "UNKNOWN_RESOURCE_KIND", message });
+  }
   // Every method the shim calls, each reporting its expected failures once (see `reported`).
   return {
     /** The engine sends the whole stack config, decrypted; only `vcpp:*` keys are read. */

@@ -39,7 +39,6 @@ export interface ProxySpec {
 /** Renew a bearer token this long before the appliance says it expires. */
 const TOKEN_RENEWAL_MARGIN_MS = 60_000;
 
-/** Only the Usage Meter's own error bodies make a 502 final ("product not found"); a proxy's 502 is retried. */
 /** "No such product" is a 502 with the appliance's own error body; a bare 502 (a proxy's) is a failure. */
 const isUsageMeterError = (status: number, body: string) => status === 502 && /"errCode"\s*:/.test(body);
 
@@ -124,7 +123,15 @@ export class UsageMeterClient {
     const answer = await this.http.request({ ...call, json, schema: proxyTestSchema }, this.auth);
     if (!answer.test_result) {
       const detail = `the appliance could not reach the cloud through ${spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`}${answer.message ? `: ${answer.message}` : ""}`;
-      throw new ServiceError(this.http.describe(call), detail, "PROXY_TEST_FAILED", 202, answer.error_code?.toString(), answer.message ?? undefined, "Check the proxy host, port and credentials, and that the proxy allows the appliance out");
+      throw new ServiceError({
+        call: this.http.describe(call),
+        detail,
+        code: "PROXY_TEST_FAILED",
+        status: 202,
+        errCode: answer.error_code?.toString(),
+        serverMessage: answer.message ?? undefined,
+        hint: "Check the proxy host, port and credentials, and that the proxy allows the appliance out",
+      });
     }
   }
 
