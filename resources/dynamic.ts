@@ -16,11 +16,7 @@ const providers: Record<ProviderKind, Required<Omit<pulumi.dynamic.ResourceProvi
   ProxyConfig: new ProxyConfigProvider(context),
 };
 
-type ConfigurableProvider = pulumi.dynamic.ResourceProvider & {
-  configure(req: pulumi.dynamic.ConfigureRequest): Promise<void>;
-};
-
-export function provider(kind: ProviderKind): ConfigurableProvider {
+export function provider(kind: ProviderKind): Required<pulumi.dynamic.ResourceProvider> {
   const implementation = providers[kind];
   if (!implementation) {
     const message = `pulumi-vcpp has no provider for ${kind}: the state was written by another version of the package`;
