@@ -48,7 +48,10 @@ describe("Expected failures through the real Pulumi engine", function () {
     });
 
     it("pulumi up (create) says so once, without a stack trace", async () => {
-      await e2e.declare({ products: { vcda: product, other: { ...product, host: "other.example.com" } } }, { vcda: "vcda-Secret-7" });
+      await e2e.declare(
+        { products: { vcda: product, other: { ...product, host: "other.example.com" } } },
+        { vcda: "vcda-Secret-7" },
+      );
       const message = reportedOnce(await e2e.stack.pulumi(["up", "--yes", "--skip-preview"]), "other");
       assert.match(message, /refused the credentials.*vcpp:usageMeterPassword/);
     });
@@ -70,13 +73,19 @@ function reportedOnce(result: CommandResult, resource: string): string {
   const output = `${result.stdout}\n${result.stderr}`;
   assert.notEqual(result.code, 0, `the command should have failed:\n${output}`);
   const [progress, diagnostics = ""] = result.stdout.split(/^Diagnostics:$/m);
-  const errorLine = diagnostics.match(new RegExp(`^  \\S+ \\(${resource}\\):\\n    error: (?:Preview failed: )?(.+)$`, "m"));
+  const errorLine = diagnostics.match(
+    new RegExp(`^  \\S+ \\(${resource}\\):\\n    error: (?:Preview failed: )?(.+)$`, "m"),
+  );
   assert.ok(errorLine, `no error for ${resource} in the Diagnostics:\n${output}`);
   const message = errorLine[1];
 
   assert.equal(occurrences(diagnostics, message), 1, `Diagnostics repeat the message:\n${diagnostics}`);
   const rows = progress.split("\n").filter((row) => row.includes(message));
-  assert.deepEqual(rows.filter((row) => !row.includes(` ${resource} `)), [], "the message is shown on another row than the resource's");
+  assert.deepEqual(
+    rows.filter((row) => !row.includes(` ${resource} `)),
+    [],
+    "the message is shown on another row than the resource's",
+  );
   assert.ok(!output.includes(`${message}: `), `the message is doubled:\n${output}`);
   assert.doesNotMatch(output, / {4}at .*:\d+:\d+\)?$/m, "a stack trace is shown");
   assert.doesNotMatch(output, /(Service|Config|Vcpp)Error\b/, "the error's class name is shown");

@@ -23,20 +23,27 @@ const configured = (config: Record<string, string>) =>
 
 describe("the providers' failure reports", () => {
   it("an expected failure is left to the engine's one report: the server prints nothing for it", async () => {
-    const failure = await provider("MeteredProduct").configure(configured({ "vcpp:usageMeterUrl": "http://um.example.com" })).then(
-      () => assert.fail("configure accepted an http URL"),
-      (error: Error) => error,
-    );
+    const failure = await provider("MeteredProduct")
+      .configure(configured({ "vcpp:usageMeterUrl": "http://um.example.com" }))
+      .then(
+        () => assert.fail("configure accepted an http URL"),
+        (error: Error) => error,
+      );
     assert.ok(failure instanceof ConfigError);
     assert.match(failure.message, /vcpp:usageMeterUrl/);
-    assert.equal(stderrOf(() => printAsTheServerDoes(failure)), "");
+    assert.equal(
+      stderrOf(() => printAsTheServerDoes(failure)),
+      "",
+    );
   });
 
   it("a bug keeps its stack trace", async () => {
-    const bug = await provider("MeteredProduct").read("1", undefined).then(
-      () => assert.fail("read of nothing succeeded"),
-      (error: Error) => error,
-    );
+    const bug = await provider("MeteredProduct")
+      .read("1", undefined)
+      .then(
+        () => assert.fail("read of nothing succeeded"),
+        (error: Error) => error,
+      );
     assert.ok(bug instanceof TypeError);
     const printed = stderrOf(() => printAsTheServerDoes(bug));
     assert.match(printed, /^TypeError: /);
@@ -44,6 +51,9 @@ describe("the providers' failure reports", () => {
   });
 
   it("everything else printed to stderr goes through", () => {
-    assert.equal(stderrOf(() => console.error("the server's own line")), "the server's own line\n");
+    assert.equal(
+      stderrOf(() => console.error("the server's own line")),
+      "the server's own line\n",
+    );
   });
 });
