@@ -2,3 +2,14 @@ export { MeteredProduct, MeteredProductArgs, MeteredProductOutputs } from "./res
 export { ProxyConfig, ProxyConfigArgs, ProxyConfigOutputs } from "./resources/proxy-config";
 export { PRODUCT_TYPES, ProductType } from "./provider/usage-meter/schemas";
 export { ConfigError, ErrorCode, InputError, InputIssue, ResourceError, ServiceError, VcppError } from "./provider/errors";
+export {
+  getPendingCertificates,
+  getPendingCertificatesOutput,
+  getUsageMeterInfo,
+  getUsageMeterInfoOutput,
+  PendingCertificate,
+  PendingCertificates,
+  UsageMeterFunctionArgs,
+  UsageMeterFunctionOutputArgs,
+  UsageMeterInfo,
+} from "./functions/usage-meter";

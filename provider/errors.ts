@@ -7,7 +7,7 @@ import { redact } from "./redact";
 export type ErrorCode =
   /** A `vcpp:*` setting is missing or invalid. */
   | "CONFIG"
-  /** A resource's inputs break a rule (seen at apply time, when a value became known). */
+  /** A resource's inputs break a rule (seen at apply time, when a value became known), or a function's arguments. */
   | "INVALID_INPUTS"
   /** The service answered with a failure status. */
   | "HTTP_ERROR"

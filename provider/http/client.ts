@@ -85,6 +85,8 @@ export interface Call<S extends z.ZodType> {
   idempotent?: boolean;
   /** Non-2xx statuses that are answers rather than failures (returned with the body as UTF-8 text). */
   acceptStatuses?: number[];
+  /** Advice for a failure of this call, before the endpoint's (a refused token: how to get a new one). */
+  hint?(status: number | undefined, errCode: string | undefined): string | undefined;
 }
 
 export type Reply<T> =
@@ -153,10 +155,10 @@ export class HttpClient {
   }
 
   /** The error for a non-2xx answer, with the server's `errCode`/`errMessage` when it sent them. */
-  httpError(call: Pick<Call<z.ZodType>, "operation" | "method" | "path">, status: number, text: string): ServiceError {
+  httpError(call: Pick<Call<z.ZodType>, "operation" | "method" | "path" | "hint">, status: number, text: string): ServiceError {
     const { errCode, errMessage } = parseErrorBody(text);
     const detail = `${status}${errCode ? ` ${errCode}` : ""}${errMessage ? `: ${errMessage}` : ""}`;
-    const hint = this.endpoint.hint?.(status, errCode) ?? genericHint(status);
+    const hint = call.hint?.(status, errCode) ?? this.endpoint.hint?.(status, errCode) ?? genericHint(status);
     return new ServiceError({ call: this.describe(call), detail, code: "HTTP_ERROR", status, errCode, serverMessage: errMessage, hint });
   }
 
