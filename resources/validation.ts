@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ServiceClients } from "../provider/registry";
 import { formatPath } from "../provider/http/client";
 import { registerSecret } from "../provider/redact";
+import { InputError } from "../provider/errors";
 import { DEFAULT_USAGE_METER } from "../provider/usage-meter/settings";
 
 /** What the engine sends for a value not known until apply (another resource's output, in preview). */
@@ -44,8 +45,7 @@ export function parseInputs<S extends z.ZodType>(schema: S, inputs: Record<strin
   for (const field of secretFields) if (typeof inputs[field] === "string") registerSecret(inputs[field]);
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("; ");
-    throw new Error(`${resource}: invalid inputs: ${issues}`);
+    throw new InputError({ resource, issues: parsed.error.issues.map((i) => ({ field: formatPath(i.path), rule: i.message })) });
   }
   return parsed.data;
 }
@@ -60,6 +60,7 @@ export const hostName = z
   .max(253, "must be at most 253 characters")
   .regex(/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9A-Fa-f:.]+$/, "must be a host name or IP address, without scheme, port or path");
 
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 export const nonEmpty = z.string("must be a string").min(1, "must not be empty").max(1024, "must be at most 1024 characters").refine((s) => !/[\u0000-\u001f]/.test(s), "must not contain control characters");
 
 /** A named appliance from `vcpp:usageMeters`; absent means the `vcpp:usageMeter*` keys. */

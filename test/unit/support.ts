@@ -15,7 +15,7 @@ export interface SeenRequest {
 
 export interface ScriptedReply {
   status?: number;
-  /** Strings are sent as they are; anything else as JSON. */
+  /** Strings and Buffers are sent as they are; anything else as JSON. */
   body?: unknown;
   headers?: Record<string, string>;
   /** Drop the connection instead of answering. */
@@ -41,7 +41,8 @@ export async function startServer(handler: Handler): Promise<TestServer> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
+    // The server ignores a listener's promise: the handler's own errors are caught below.
+    req.on("end", () => void (async () => {
       const url = new URL(req.url ?? "/", "http://localhost");
       const seen: SeenRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
       requests.push(seen);
@@ -57,11 +58,12 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       }
       if (reply.hang) return;
       if (reply.destroy) return void req.socket.destroy();
-      const text = reply.body === undefined ? "" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
-      const type = reply.body !== undefined && typeof reply.body !== "string" ? { "content-type": "application/json" } : {};
+      const verbatim = typeof reply.body === "string" || Buffer.isBuffer(reply.body);
+      const text = reply.body === undefined ? "" : verbatim ? (reply.body as string | Buffer) : JSON.stringify(reply.body);
+      const type = reply.body !== undefined && !verbatim ? { "content-type": "application/json" } : {};
       res.writeHead(reply.status ?? 200, { ...type, ...reply.headers });
       res.end(text);
-    });
+    })());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
