@@ -118,7 +118,8 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     const replaces = REPLACING_FIELDS.filter(differs);
     const unmetered = unmeteredState({ ...olds, acceptCertificate: news.acceptCertificate as boolean | string });
     const repair = replaces.length === 0 && unmetered?.repairable === true;
-    // The engine shows no reason for an update whose inputs did not change: the log line is it.
+    // The engine shows no reason for an update whose inputs did not change; this line is printed
+    // by `pulumi preview` (provider stderr, after the plan; verified with CLI 3.250).
     if (repair) log.warn(`${describe(olds)}: update planned, ${unmetered.reason}; ${unmetered.advice}`);
     const changes = replaces.length > 0 || [...UPDATABLE_FIELDS, "acceptCertificate"].some(differs) || repair;
     // Same host under another type or port: the appliance refuses two products with one host name.
