@@ -3,14 +3,12 @@
  * `sessionId` header; 9.x at `https://UM/api/v1` with a bearer token). One login per appliance
  * URL and user per process, shared by every resource; a refused session logs in again once.
  */
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Authenticator, Call, Endpoint, HttpClient } from "../http/client";
-import { registerSecret } from "../redact";
 import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "../errors";
-import { Credential, sharedAuthenticator } from "../auth/token-source";
-import { agentInfoSchema, CertificateAction, dataUsageSchema, loginSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
+import { usageMeterSession } from "../auth/usage-meter-session";
+import { agentInfoSchema, CertificateAction, dataUsageSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
 
 export const SERVICE = "Usage Meter";
 
@@ -36,10 +34,6 @@ export interface ProxySpec {
   password?: string;
 }
 
-/** Renew a bearer token this long before the appliance says it expires. */
-const TOKEN_RENEWAL_MARGIN_MS = 60_000;
-
-/** Only the Usage Meter's own error bodies make a 502 final ("product not found"); a proxy's 502 is retried. */
 /** "No such product" is a 502 with the appliance's own error body; a bare 502 (a proxy's) is a failure. */
 const isUsageMeterError = (status: number, body: string) => status === 502 && /"errCode"\s*:/.test(body);
 
@@ -59,7 +53,6 @@ export class UsageMeterClient {
   private readonly auth: Authenticator;
 
   constructor(readonly connection: UsageMeterConnection, options: Partial<Endpoint> = {}) {
-    registerSecret(connection.password);
     this.baseUrl = apiBaseUrl(connection.url);
     this.http = new HttpClient({
       service: SERVICE,
@@ -69,31 +62,7 @@ export class UsageMeterClient {
       hint: usageMeterHint,
       ...options,
     });
-    const key = `usage-meter|${this.baseUrl}|${connection.user}|${fingerprintOf(connection.password)}`;
-    this.auth = sharedAuthenticator(key, () => this.login());
-  }
-
-  /** Logs in, sending the credentials both ways (4.x reads the JSON body, 9.x HTTP Basic), and reads the answer's kind. */
-  private async login(): Promise<Credential> {
-    const { user, password, apiVersion } = this.connection;
-    const basic = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-    const answer = await this.http.request({
-      operation: "log in",
-      method: "POST",
-      path: "login",
-      json: apiVersion === "9" ? undefined : { user, password },
-      headers: apiVersion === "4" ? {} : { authorization: basic },
-      schema: loginSchema,
-      idempotent: true, // a second session is harmless
-    });
-    if (answer.sessionid !== undefined) {
-      registerSecret(answer.sessionid);
-      return { headers: { sessionId: answer.sessionid } };
-    }
-    const token = answer.accessToken!;
-    registerSecret(token.tokenValue);
-    const expiresAt = token.expiresAt === undefined ? undefined : new Date(typeof token.expiresAt === "number" ? token.expiresAt : Date.parse(token.expiresAt)).getTime();
-    return { headers: { authorization: `Bearer ${token.tokenValue}` }, renewAfter: expiresAt && expiresAt - TOKEN_RENEWAL_MARGIN_MS };
+    this.auth = usageMeterSession(this.http, connection);
   }
 
   async agentInfo(): Promise<z.infer<typeof agentInfoSchema>> {
@@ -124,7 +93,15 @@ export class UsageMeterClient {
     const answer = await this.http.request({ ...call, json, schema: proxyTestSchema }, this.auth);
     if (!answer.test_result) {
       const detail = `the appliance could not reach the cloud through ${spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`}${answer.message ? `: ${answer.message}` : ""}`;
-      throw new ServiceError(this.http.describe(call), detail, "PROXY_TEST_FAILED", 202, answer.error_code?.toString(), answer.message ?? undefined, "Check the proxy host, port and credentials, and that the proxy allows the appliance out");
+      throw new ServiceError({
+        call: this.http.describe(call),
+        detail,
+        code: "PROXY_TEST_FAILED",
+        status: 202,
+        errCode: answer.error_code?.toString(),
+        serverMessage: answer.message ?? undefined,
+        hint: "Check the proxy host, port and credentials, and that the proxy allows the appliance out",
+      });
     }
   }
 
@@ -194,11 +171,6 @@ function usageMeterHint(status: number | undefined, errCode: string | undefined)
   if (errCode === "ERR_PM_HOST_NAME_CONFLICT") return "Another product is already registered with this host name: remove it on the appliance, or declare it with its own product type";
   if (status === 400) return "The appliance rejected the request body: check the product's fields for its type";
   return undefined;
-}
-
-/** Credentials are keyed by a hash of the password (never the password), so a changed password logs in anew. */
-function fingerprintOf(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex").slice(0, 16);
 }
 
 /** Normalises a SHA-256 fingerprint to upper-case hex pairs joined by colons. */

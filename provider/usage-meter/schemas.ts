@@ -48,14 +48,6 @@ export const proxySettingsSchema = z.looseObject({
 export type ProxySettings = z.infer<typeof proxySettingsSchema>;
 
 export const proxyTestSchema = z.looseObject({ test_result: z.boolean(), message: z.string().nullish(), error_code: numberish.nullish() });
-export const agentInfoSchema = z.looseObject({ uuid: z.string().optional(), major_version: numberish.optional(), minor_version: numberish.optional(), build_number: numberish.optional() });
+/** Asked with `um_uuid=true`, the appliance names its UUID: the agent id the cloud knows it by. */
+export const agentInfoSchema = z.looseObject({ uuid: z.string().min(1), major_version: numberish, minor_version: numberish, build_number: numberish.optional() });
 export const dataUsageSchema = z.looseObject({ accepted: z.boolean() });
-/** 4.x answers `sessionid`; 9.x answers `accessToken`. */
-export const loginSchema = z
-  .looseObject({
-    sessionid: z.string().min(1).optional(),
-    accessToken: z.looseObject({ tokenValue: z.string().min(1), expiresAt: numberish.optional() }).optional(),
-  })
-  .refine((a) => a.sessionid !== undefined || a.accessToken !== undefined, "has neither sessionid (4.x) nor accessToken (9.x)");
-
-
