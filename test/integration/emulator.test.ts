@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { request } from "node:https";
 import { join } from "node:path";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
+import { withEmulator } from "../helpers/emulator";
 
 interface Answer {
   status: number;
@@ -114,6 +115,21 @@ describe("emulator", () => {
       assert.equal((await call(e, "GET", "/um/default/api/v1/data_usage_acceptance", undefined, session)).status, 404);
       assert.deepEqual(e.unhandledRequests(), []);
       await e.close();
+    });
+  });
+
+  describe("withEmulator", () => {
+    it("fails a test that sent a request no route handles", async () => {
+      const run = withEmulator(async (e) => assert.equal((await call(e, "GET", "/um/default/api/v1/nothing")).status, 404));
+      assert.match((await rejectionOf(run)).message, /GET \/um\/default\/api\/v1\/nothing/);
+    });
+
+    it("keeps the test's own failure, and adds the unhandled requests to it", async () => {
+      const run = withEmulator(async (e) => {
+        await call(e, "GET", "/nothing");
+        assert.fail("the test's own failure");
+      });
+      assert.match((await rejectionOf(run)).message, /^the test's own failure\n.*GET \/nothing/s);
     });
   });
 
