@@ -20,11 +20,21 @@ const GENERAL_OPTIONS: Record<string, CliOption> = {
     help: "a request no route handles is answered 404 and: warn (default) prints it; error also exits 1 on Ctrl-C; bypass ignores it",
   },
 };
-const HELP: Record<string, CliOption & { short: string }> = { help: { type: "boolean", short: "h", help: "print this help and exit" } };
-const OPTIONS: Record<string, CliOption & { short?: string }> = Object.assign({}, GENERAL_OPTIONS, ...SERVICES.map((s) => s.cli.options), HELP);
+const HELP: Record<string, CliOption & { short: string }> = {
+  help: { type: "boolean", short: "h", help: "print this help and exit" },
+};
+const OPTIONS: Record<string, CliOption & { short?: string }> = Object.assign(
+  {},
+  GENERAL_OPTIONS,
+  ...SERVICES.map((s) => s.cli.options),
+  HELP,
+);
 
 function usage(): string {
-  const flags = Object.entries(OPTIONS).map(([name, o]) => [`${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}`, o.help]);
+  const flags = Object.entries(OPTIONS).map(([name, o]) => [
+    `${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}`,
+    o.help,
+  ]);
   const width = Math.max(...flags.map(([flag]) => flag.length));
   const examples = ["", "--port 8443", ...SERVICES.flatMap((s) => s.cli.examples)];
   return [
@@ -44,9 +54,11 @@ function usage(): string {
 
 function optionsFrom(values: CliValues): EmulatorOptions {
   const port = Number(values.port ?? "0");
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${String(values.port)}: expected a port number (0 to 65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${String(values.port)}: expected a port number (0 to 65535)`);
   const mode = (values["on-unhandled-request"] ?? "warn") as string;
-  if (!MODES.includes(mode)) throw new UsageError(`--on-unhandled-request ${mode}: expected one of ${MODES.join(", ")}`);
+  if (!MODES.includes(mode))
+    throw new UsageError(`--on-unhandled-request ${mode}: expected one of ${MODES.join(", ")}`);
   const general = { port, onUnhandledRequest: mode as EmulatorOptions["onUnhandledRequest"] };
   return Object.assign(general, ...SERVICES.map((s) => s.cli.fromArgs(values)));
 }
@@ -56,7 +68,9 @@ function printSummary(emulator: RunningEmulator, caFile: string): void {
   console.log(`pulumi-vcpp emulator listening on ${emulator.url}`);
   for (const line of described.flatMap((d) => d.endpoints)) console.log(`  ${line}`);
   console.log(`  CA certificate: ${caFile}`);
-  console.log(`  admin API: ${emulator.url}${ADMIN_PREFIX}/ lists every admin route (method, path, what it does, body)`);
+  console.log(
+    `  admin API: ${emulator.url}${ADMIN_PREFIX}/ lists every admin route (method, path, what it does, body)`,
+  );
   console.log("\nPoint a stack at it:");
   for (const line of described.flatMap((d) => d.config)) console.log(`  ${line}`);
   console.log("\nCtrl-C stops it.");

@@ -10,7 +10,14 @@ import { Server } from "node:https";
 import { AddressInfo } from "node:net";
 import { adminRoutes, coreAdmin, CoreAdmin } from "./core/admin";
 import { CertificateStore, createServerTls } from "./core/certificates";
-import { LoggedRequest, Router, startHttpsServer, UnhandledRequest, UnhandledRequestMode, WRITE_METHODS } from "./core/router";
+import {
+  LoggedRequest,
+  Router,
+  startHttpsServer,
+  UnhandledRequest,
+  UnhandledRequestMode,
+  WRITE_METHODS,
+} from "./core/router";
 import { EmulatorService } from "./core/service";
 import { usageMeterService } from "./usage-meter";
 
@@ -64,14 +71,22 @@ export type RunningEmulator = Intersection<Part<Service, 2>> & {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const tls = await createServerTls();
-  const router = new Router({ onUnhandledRequest: options.onUnhandledRequest ?? "error", quiet: options.quiet ?? false });
+  const router = new Router({
+    onUnhandledRequest: options.onUnhandledRequest ?? "error",
+    quiet: options.quiet ?? false,
+  });
   const core = coreAdmin(router);
   const context = { certificates: new CertificateStore() };
   const services = (SERVICES as readonly EmulatorService<EmulatorOptions, object, object>[]).map((service) => ({
     name: service.name,
     ...service.start(options, context),
   }));
-  router.use(adminRoutes([{ service: "emulator", operations: core.operations }, ...services.map((s) => ({ service: s.name, operations: s.operations }))]));
+  router.use(
+    adminRoutes([
+      { service: "emulator", operations: core.operations },
+      ...services.map((s) => ({ service: s.name, operations: s.operations })),
+    ]),
+  );
   for (const service of services) router.use(service.routes);
 
   const host = options.host ?? "127.0.0.1";

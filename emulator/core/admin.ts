@@ -24,7 +24,10 @@ export interface AdminOperation {
 
 /** Declares an operation with `run` typed by its body schema. */
 export function adminOperation<Body = undefined>(
-  operation: Omit<AdminOperation, "body" | "run"> & { body?: z.ZodType<Body>; run(params: Record<string, string>, body: Body): unknown },
+  operation: Omit<AdminOperation, "body" | "run"> & {
+    body?: z.ZodType<Body>;
+    run(params: Record<string, string>, body: Body): unknown;
+  },
 ): AdminOperation {
   return operation as AdminOperation;
 }
@@ -55,7 +58,9 @@ export function adminRoutes(services: Array<{ service: string; operations: Admin
 }
 
 function describe({ service, operation }: { service: string; operation: AdminOperation }): Record<string, unknown> {
-  const { $schema: _schema, ...body } = operation.body ? z.toJSONSchema(operation.body, { io: "input", unrepresentable: "any" }) : {};
+  const { $schema: _schema, ...body } = operation.body
+    ? z.toJSONSchema(operation.body, { io: "input", unrepresentable: "any" })
+    : {};
   return {
     service,
     method: operation.method,
@@ -72,8 +77,13 @@ function toRoute(operation: AdminOperation): Route {
     method: operation.method,
     pattern: new RegExp(`^${ADMIN_PREFIX}${path}/?$`),
     handle: async (req): Promise<EmulatorResponse> => {
-      const parsed = operation.body ? operation.body.safeParse(req.body ?? {}) : { success: true as const, data: undefined };
-      if (!parsed.success) return adminError(`invalid body for ${operation.method} ${ADMIN_PREFIX}${operation.path}: ${z.prettifyError(parsed.error)}`);
+      const parsed = operation.body
+        ? operation.body.safeParse(req.body ?? {})
+        : { success: true as const, data: undefined };
+      if (!parsed.success)
+        return adminError(
+          `invalid body for ${operation.method} ${ADMIN_PREFIX}${operation.path}: ${z.prettifyError(parsed.error)}`,
+        );
       try {
         const answer = await operation.run(req.params, parsed.data);
         return { status: 200, body: answer ?? { ok: true } };
@@ -84,7 +94,10 @@ function toRoute(operation: AdminOperation): Route {
   };
 }
 
-const adminError = (errMessage: string): EmulatorResponse => ({ status: 400, body: { errCode: "EMULATOR_ADMIN", errMessage } });
+const adminError = (errMessage: string): EmulatorResponse => ({
+  status: 400,
+  body: { errCode: "EMULATOR_ADMIN", errMessage },
+});
 
 /** What every emulator can do whatever its services: faults and the request log. */
 export interface CoreAdmin {
@@ -106,11 +119,37 @@ export function coreAdmin(router: Router): AdminModule<CoreAdmin> {
     unhandledRequests: () => router.unhandledRequests(),
   };
   const operations = [
-    adminOperation({ method: "POST", path: "/faults", summary: "inject a fault into matching requests", body: faultSchema, run: (_, fault) => admin.injectFault(fault) }),
-    adminOperation({ method: "DELETE", path: "/faults", summary: "remove every fault not yet served", run: () => admin.clearFaults() }),
-    adminOperation({ method: "GET", path: "/requests", summary: "every request served, in order (admin requests excluded)", run: () => admin.requests() }),
-    adminOperation({ method: "DELETE", path: "/requests", summary: "empty the request log", run: () => admin.clearRequests() }),
-    adminOperation({ method: "GET", path: "/unhandled-requests", summary: "requests no route handled (each answered 404)", run: () => admin.unhandledRequests() }),
+    adminOperation({
+      method: "POST",
+      path: "/faults",
+      summary: "inject a fault into matching requests",
+      body: faultSchema,
+      run: (_, fault) => admin.injectFault(fault),
+    }),
+    adminOperation({
+      method: "DELETE",
+      path: "/faults",
+      summary: "remove every fault not yet served",
+      run: () => admin.clearFaults(),
+    }),
+    adminOperation({
+      method: "GET",
+      path: "/requests",
+      summary: "every request served, in order (admin requests excluded)",
+      run: () => admin.requests(),
+    }),
+    adminOperation({
+      method: "DELETE",
+      path: "/requests",
+      summary: "empty the request log",
+      run: () => admin.clearRequests(),
+    }),
+    adminOperation({
+      method: "GET",
+      path: "/unhandled-requests",
+      summary: "requests no route handled (each answered 404)",
+      run: () => admin.unhandledRequests(),
+    }),
   ];
   return { admin, operations };
 }

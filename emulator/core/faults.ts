@@ -10,7 +10,13 @@ export const faultSchema = z
     method: z.string().describe("HTTP method of the requests that get the fault"),
     pathIncludes: z.string().describe("substring of the path that selects the requests"),
     times: z.number().int().min(1).optional().describe("how many matching requests get the fault (default 1)"),
-    status: z.number().int().min(100).max(599).optional().describe("answer with this status instead of handling the request"),
+    status: z
+      .number()
+      .int()
+      .min(100)
+      .max(599)
+      .optional()
+      .describe("answer with this status instead of handling the request"),
     body: z.unknown().optional().describe("the body of that answer (JSON, or text)"),
     headers: z.record(z.string(), z.string()).optional().describe("headers of that answer"),
     dropAfterApplying: z.boolean().optional().describe("handle the request for real, then drop the connection"),

@@ -16,11 +16,24 @@ const newProductSchema = z.looseObject({
   password: z.string(),
 });
 const productChangeSchema = z
-  .object({ user: z.string(), password: z.string(), active: z.boolean(), metered: z.boolean(), host: z.string(), port: z.number().int() })
+  .object({
+    user: z.string(),
+    password: z.string(),
+    active: z.boolean(),
+    metered: z.boolean(),
+    host: z.string(),
+    port: z.number().int(),
+  })
   .partial()
   .strict();
 const proxySchema = z
-  .object({ type: z.enum(["none", "http", "https"]), host: z.string().optional(), port: z.number().int().optional(), user: z.string().optional(), password: z.string().optional() })
+  .object({
+    type: z.enum(["none", "http", "https"]),
+    host: z.string().optional(),
+    port: z.number().int().optional(),
+    user: z.string().optional(),
+    password: z.string().optional(),
+  })
   .strict();
 const dataUsageSchema = z.object({ accepted: z.boolean() }).strict();
 
@@ -45,7 +58,10 @@ export interface UsageMeterAdmin {
   certificateFingerprint(host: string, port: number): Promise<string>;
 }
 
-export function usageMeterAdmin(appliances: Map<string, ApplianceState>, certificates: CertificateStore): AdminModule<UsageMeterAdmin> {
+export function usageMeterAdmin(
+  appliances: Map<string, ApplianceState>,
+  certificates: CertificateStore,
+): AdminModule<UsageMeterAdmin> {
   const admin = inProcessAdmin(appliances, certificates);
   const um = "/usage-meters/{name}";
   const operations = [
@@ -55,10 +71,23 @@ export function usageMeterAdmin(appliances: Map<string, ApplianceState>, certifi
       summary: "the appliance: uuid, version, logins, data usage acceptance, proxy (without its password), products",
       run: ({ name }) => {
         const { proxy, dataUsageAccepted, uuid, version, logins } = admin.appliance(name);
-        return { uuid, version, logins, dataUsageAccepted, proxy: { ...proxy, password: undefined }, products: admin.products(name) };
+        return {
+          uuid,
+          version,
+          logins,
+          dataUsageAccepted,
+          proxy: { ...proxy, password: undefined },
+          products: admin.products(name),
+        };
       },
     }),
-    adminOperation({ method: "POST", path: `${um}/products`, summary: "register a product by hand (its certificate stays pending)", body: newProductSchema, run: ({ name }, body) => admin.addProduct(name, body) }),
+    adminOperation({
+      method: "POST",
+      path: `${um}/products`,
+      summary: "register a product by hand (its certificate stays pending)",
+      body: newProductSchema,
+      run: ({ name }, body) => admin.addProduct(name, body),
+    }),
     adminOperation({
       method: "PATCH",
       path: `${um}/products/{id}`,
@@ -66,14 +95,25 @@ export function usageMeterAdmin(appliances: Map<string, ApplianceState>, certifi
       body: productChangeSchema,
       run: (params, change) => admin.changeProduct(params.name, numberParam(params, "id"), change),
     }),
-    adminOperation({ method: "DELETE", path: `${um}/products/{id}`, summary: "remove a product by hand", run: (params) => admin.removeProduct(params.name, numberParam(params, "id")) }),
+    adminOperation({
+      method: "DELETE",
+      path: `${um}/products/{id}`,
+      summary: "remove a product by hand",
+      run: (params) => admin.removeProduct(params.name, numberParam(params, "id")),
+    }),
     adminOperation({
       method: "POST",
       path: `${um}/products/{id}/rotate-certificate`,
       summary: "the product presents a new certificate, waiting for acceptance; answers { fingerprint }",
       run: async (params) => ({ fingerprint: await admin.rotateCertificate(params.name, numberParam(params, "id")) }),
     }),
-    adminOperation({ method: "PUT", path: `${um}/proxy`, summary: "set the appliance's proxy", body: proxySchema, run: ({ name }, proxy) => admin.setProxy(name, proxy) }),
+    adminOperation({
+      method: "PUT",
+      path: `${um}/proxy`,
+      summary: "set the appliance's proxy",
+      body: proxySchema,
+      run: ({ name }, proxy) => admin.setProxy(name, proxy),
+    }),
     adminOperation({
       method: "PUT",
       path: `${um}/data-usage`,
@@ -81,7 +121,12 @@ export function usageMeterAdmin(appliances: Map<string, ApplianceState>, certifi
       body: dataUsageSchema,
       run: ({ name }, body) => admin.setDataUsageAccepted(name, body.accepted),
     }),
-    adminOperation({ method: "POST", path: `${um}/expire-sessions`, summary: "every session or token of the appliance expires now", run: ({ name }) => admin.expireSessions(name) }),
+    adminOperation({
+      method: "POST",
+      path: `${um}/expire-sessions`,
+      summary: "every session or token of the appliance expires now",
+      run: ({ name }) => admin.expireSessions(name),
+    }),
   ];
   return { admin, operations };
 }
@@ -122,7 +167,10 @@ function inProcessAdmin(appliances: Map<string, ApplianceState>, certificates: C
       const p = product(name, id);
       const pem = await certificates.rotate(p.host, p.port);
       appliance(name).pendingCertificates.set(id, pem);
-      Object.assign(p, { metered: false, status: { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() } });
+      Object.assign(p, {
+        metered: false,
+        status: { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() },
+      });
       return certificates.describe(pem).fingerprint_sha256 as string;
     },
     setProxy: (name, proxy) => void (appliance(name).proxy = proxy),
@@ -130,6 +178,7 @@ function inProcessAdmin(appliances: Map<string, ApplianceState>, certificates: C
     expireSessions(name) {
       for (const um of name ? [appliance(name)] : appliances.values()) um.sessions.clear();
     },
-    certificateFingerprint: async (host, port) => certificates.describe(await certificates.pem(host, port)).fingerprint_sha256 as string,
+    certificateFingerprint: async (host, port) =>
+      certificates.describe(await certificates.pem(host, port)).fingerprint_sha256 as string,
   };
 }

@@ -30,13 +30,18 @@ export interface UsageMeterAccess {
 export const usageMeterService: EmulatorService<UsageMeterOptions, UsageMeterAdmin, UsageMeterAccess> = {
   name: "usage-meter",
   start(options, { certificates }) {
-    const appliances = new Map(Object.entries(options.usageMeters ?? { default: {} }).map(([name, o]) => [name, createAppliance(name, o)]));
+    const appliances = new Map(
+      Object.entries(options.usageMeters ?? { default: {} }).map(([name, o]) => [name, createAppliance(name, o)]),
+    );
     return {
       routes: usageMeterRoutes(appliances, certificates),
       ...usageMeterAdmin(appliances, certificates),
       access: (url) => ({
         usageMeters: Object.fromEntries(
-          [...appliances.values()].map((um) => [um.name, { url: `${url}/um/${um.name}`, user: um.user, password: um.password, version: um.version, uuid: um.uuid }]),
+          [...appliances.values()].map((um) => [
+            um.name,
+            { url: `${url}/um/${um.name}`, user: um.user, password: um.password, version: um.version, uuid: um.uuid },
+          ]),
         ),
       }),
     };
@@ -58,7 +63,8 @@ export const usageMeterService: EmulatorService<UsageMeterOptions, UsageMeterAdm
     examples: ["--usage-meter default --usage-meter nine:9"],
     describe({ usageMeters }, caFile) {
       const endpoints = Object.entries(usageMeters).map(
-        ([name, um]) => `Usage Meter "${name}" (${um.version}.x API, uuid ${um.uuid}): ${um.url}  user ${um.user}  password ${um.password}`,
+        ([name, um]) =>
+          `Usage Meter "${name}" (${um.version}.x API, uuid ${um.uuid}): ${um.url}  user ${um.user}  password ${um.password}`,
       );
       const first = Object.values(usageMeters)[0];
       const config = [

@@ -7,20 +7,30 @@ import { withEmulator } from "../helpers/emulator";
 
 interface Answer {
   status: number;
-  body: any;
+  body: Record<string, unknown> | undefined;
 }
 
 /** One request to the emulator, trusting its CA. */
-function call(emulator: RunningEmulator, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+function call(
+  emulator: RunningEmulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${emulator.url}${path}`, { method, ca: emulator.caPem, headers: { "content-type": "application/json", ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-      });
-    });
+    const req = request(
+      `${emulator.url}${path}`,
+      { method, ca: emulator.caPem, headers: { "content-type": "application/json", ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+        });
+      },
+    );
     req.on("error", reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
@@ -50,7 +60,12 @@ describe("emulator", () => {
       const index = await call(e, "GET", "/__admin/");
       assert.equal(index.status, 200);
       assert.deepEqual((await call(e, "GET", "/__admin")).body, index.body);
-      const routes = index.body.routes as Array<{ method: string; path: string; summary: string; body?: { properties: Record<string, unknown> } }>;
+      const routes = index.body?.routes as Array<{
+        method: string;
+        path: string;
+        summary: string;
+        body?: { properties: Record<string, unknown> };
+      }>;
       const listed = routes.map((r) => `${r.method} ${r.path}`);
       for (const expected of [
         "GET /__admin/",
@@ -64,9 +79,22 @@ describe("emulator", () => {
       ]) {
         assert.ok(listed.includes(expected), `${expected} is listed`);
       }
-      assert.ok(routes.every((r) => r.summary.length > 10), "each route says what it does");
+      assert.ok(
+        routes.every((r) => r.summary.length > 10),
+        "each route says what it does",
+      );
       const fault = routes.find((r) => r.method === "POST" && r.path === "/__admin/faults");
-      assert.deepEqual(Object.keys(fault?.body?.properties ?? {}).sort(), ["body", "delayMs", "dropAfterApplying", "dropBeforeApplying", "headers", "method", "pathIncludes", "status", "times"]);
+      assert.deepEqual(Object.keys(fault?.body?.properties ?? {}).sort(), [
+        "body",
+        "delayMs",
+        "dropAfterApplying",
+        "dropBeforeApplying",
+        "headers",
+        "method",
+        "pathIncludes",
+        "status",
+        "times",
+      ]);
     });
 
     it("serves what it lists, and refuses a body of the wrong shape naming the field", async () => {
@@ -75,7 +103,7 @@ describe("emulator", () => {
       assert.equal(e.admin.appliance().dataUsageAccepted, true);
       const refused = await call(e, "PUT", "/__admin/usage-meters/default/data-usage", { accepted: "yes" });
       assert.equal(refused.status, 400);
-      assert.match(refused.body.errMessage, /accepted/);
+      assert.match(String(refused.body?.errMessage), /accepted/);
       assert.equal(e.admin.appliance().dataUsageAccepted, true);
     });
   });
@@ -85,8 +113,10 @@ describe("emulator", () => {
       const e = await start({ onUnhandledRequest: "error" });
       const answer = await call(e, "POST", "/um/default/api/v1/no_such_route?x=1", { wanted: "thing" });
       assert.equal(answer.status, 404);
-      assert.equal(answer.body.errCode, "EMULATOR_UNKNOWN_ROUTE");
-      assert.deepEqual(e.unhandledRequests(), [{ method: "POST", url: "/um/default/api/v1/no_such_route?x=1", body: { wanted: "thing" } }]);
+      assert.equal(answer.body?.errCode, "EMULATOR_UNKNOWN_ROUTE");
+      assert.deepEqual(e.unhandledRequests(), [
+        { method: "POST", url: "/um/default/api/v1/no_such_route?x=1", body: { wanted: "thing" } },
+      ]);
       const error = await rejectionOf(e.close());
       assert.match(error.message, /POST \/um\/default\/api\/v1\/no_such_route\?x=1 with body \{"wanted":"thing"\}/);
     });
@@ -110,7 +140,7 @@ describe("emulator", () => {
       const e = await start({ onUnhandledRequest: "error", usageMeters: { default: { undocumentedRoutes: false } } });
       const um = e.usageMeters.default;
       const login = await call(e, "POST", "/um/default/api/v1/login", { user: um.user, password: um.password });
-      const session = { sessionid: login.body.sessionid as string };
+      const session = { sessionid: String(login.body?.sessionid) };
       assert.equal((await call(e, "GET", "/um/default/api/v1/http_proxy", undefined, session)).status, 404);
       assert.equal((await call(e, "GET", "/um/default/api/v1/data_usage_acceptance", undefined, session)).status, 404);
       assert.deepEqual(e.unhandledRequests(), []);
@@ -120,7 +150,9 @@ describe("emulator", () => {
 
   describe("withEmulator", () => {
     it("fails a test that sent a request no route handles", async () => {
-      const run = withEmulator(async (e) => assert.equal((await call(e, "GET", "/um/default/api/v1/nothing")).status, 404));
+      const run = withEmulator(async (e) =>
+        assert.equal((await call(e, "GET", "/um/default/api/v1/nothing")).status, 404),
+      );
       assert.match((await rejectionOf(run)).message, /GET \/um\/default\/api\/v1\/nothing/);
     });
 
@@ -134,13 +166,15 @@ describe("emulator", () => {
   });
 
   describe("command line", () => {
-    const cli = (...args: string[]) => spawnSync(process.execPath, [join(__dirname, "../../emulator/cli.js"), ...args], { encoding: "utf8" });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [join(__dirname, "../../emulator/cli.js"), ...args], { encoding: "utf8" });
 
     it("--help prints the usage, with the options and examples, and exits 0", () => {
       const run = cli("--help");
       assert.equal(run.status, 0, run.stderr);
       assert.match(run.stdout, /^Usage: /);
-      for (const option of ["--port N", "--usage-meter NAME[:9]", "--on-unhandled-request MODE", "-h, --help"]) assert.ok(run.stdout.includes(option), option);
+      for (const option of ["--port N", "--usage-meter NAME[:9]", "--on-unhandled-request MODE", "-h, --help"])
+        assert.ok(run.stdout.includes(option), option);
       assert.match(run.stdout, /Examples:\n {2}npm run emulator/);
       assert.match(run.stdout, /\/__admin\//);
     });
