@@ -10,6 +10,7 @@ import { registerSecret } from "../redact";
 import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "../errors";
 import { Credential, sharedAuthenticator } from "../auth/token-source";
+import * as log from "../log";
 import { agentInfoSchema, CertificateAction, dataUsageSchema, loginSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
 
 export const SERVICE = "Usage Meter";
@@ -36,6 +37,24 @@ export interface ProxySpec {
   password?: string;
 }
 
+/**
+ * What the appliance said about its settings in its login answer (4.x: `http_proxy`,
+ * `data_usage_acceptance`; 9.x: nothing, so undefined), overlaid with what this process set or
+ * read since: the login is shared and cached for the process, so its flags would otherwise go
+ * stale the moment this process applies a proxy or accepts the terms. A change by hand after
+ * the login is seen by the next login, i.e. the next `pulumi` command (a new provider process).
+ */
+export interface ApplianceFlags {
+  proxyInUse?: boolean;
+  dataUsageAccepted?: boolean;
+}
+
+/** Flags by login key (appliance, user, password), shared like the login itself. */
+const flagsByLogin = new Map<string, ApplianceFlags>();
+
+/** Statuses with which an appliance says it has no such route: the undocumented reads are extras. */
+const NO_SUCH_ROUTE = [404, 405, 501];
+
 /** Renew a bearer token this long before the appliance says it expires. */
 const TOKEN_RENEWAL_MARGIN_MS = 60_000;
 
@@ -57,6 +76,7 @@ export class UsageMeterClient {
   readonly http: HttpClient;
   readonly baseUrl: string;
   private readonly auth: Authenticator;
+  private readonly loginKey: string;
 
   constructor(readonly connection: UsageMeterConnection, options: Partial<Endpoint> = {}) {
     registerSecret(connection.password);
@@ -69,8 +89,8 @@ export class UsageMeterClient {
       hint: usageMeterHint,
       ...options,
     });
-    const key = `usage-meter|${this.baseUrl}|${connection.user}|${fingerprintOf(connection.password)}`;
-    this.auth = sharedAuthenticator(key, () => this.login());
+    this.loginKey = `usage-meter|${this.baseUrl}|${connection.user}|${fingerprintOf(connection.password)}`;
+    this.auth = sharedAuthenticator(this.loginKey, () => this.login());
   }
 
   /** Logs in, sending the credentials both ways (4.x reads the JSON body, 9.x HTTP Basic), and reads the answer's kind. */
@@ -86,13 +106,14 @@ export class UsageMeterClient {
       schema: loginSchema,
       idempotent: true, // a second session is harmless
     });
+    flagsByLogin.set(this.loginKey, { proxyInUse: answer.http_proxy, dataUsageAccepted: answer.data_usage_acceptance });
     if (answer.sessionid !== undefined) {
       registerSecret(answer.sessionid);
       return { headers: { sessionId: answer.sessionid } };
     }
     const token = answer.accessToken!;
     registerSecret(token.tokenValue);
-    const expiresAt = token.expiresAt === undefined ? undefined : new Date(typeof token.expiresAt === "number" ? token.expiresAt : Date.parse(token.expiresAt)).getTime();
+    const expiresAt = token.expiresAt;
     return { headers: { authorization: `Bearer ${token.tokenValue}` }, renewAfter: expiresAt && expiresAt - TOKEN_RENEWAL_MARGIN_MS };
   }
 
@@ -100,9 +121,24 @@ export class UsageMeterClient {
     return this.http.request({ operation: "read appliance identity", method: "GET", path: "agent_info", searchParams: { um_uuid: true }, schema: agentInfoSchema }, this.auth);
   }
 
-  async dataUsageAccepted(): Promise<boolean> {
-    const answer = await this.http.request({ operation: "read data usage acceptance", method: "GET", path: "data_usage_acceptance", schema: dataUsageSchema }, this.auth);
-    return answer.accepted;
+  /** The appliance's flags as this process knows them (logging in if it has not yet). */
+  async applianceFlags(): Promise<ApplianceFlags> {
+    await this.auth.headers();
+    return { ...flagsByLogin.get(this.loginKey) };
+  }
+
+  /** Keeps the login's flags current; a flag the login did not report (9.x) stays not known. */
+  private recordFlags(flags: ApplianceFlags): void {
+    const known = flagsByLogin.get(this.loginKey);
+    if (!known) return;
+    for (const key of ["proxyInUse", "dataUsageAccepted"] as const) if (known[key] !== undefined && flags[key] !== undefined) known[key] = flags[key];
+  }
+
+  /** `GET /data_usage_acceptance`, undocumented: undefined when the appliance has no such route. */
+  async readDataUsageAcceptance(): Promise<boolean | undefined> {
+    const answer = await this.extra({ operation: "read data usage acceptance", method: "GET", path: "data_usage_acceptance", schema: dataUsageSchema });
+    if (answer !== undefined) this.recordFlags({ dataUsageAccepted: answer.accepted });
+    return answer?.accepted;
   }
 
   async setDataUsageAcceptance(accepted: boolean): Promise<void> {
@@ -111,21 +147,45 @@ export class UsageMeterClient {
       { operation: "set data usage acceptance", method: "POST", path: "data_usage_acceptance", json: { accepted }, schema: ignoredBody, idempotent: true },
       this.auth,
     );
+    this.recordFlags({ dataUsageAccepted: accepted });
   }
 
-  async proxySettings(): Promise<ProxySettings> {
-    return this.http.request({ operation: "read network connection", method: "GET", path: "http_proxy", schema: proxySettingsSchema }, this.auth);
+  /** `GET /http_proxy`, undocumented: undefined when the appliance has no such route. */
+  async readProxySettings(): Promise<ProxySettings | undefined> {
+    const settings = await this.extra({ operation: "read network connection", method: "GET", path: "http_proxy", schema: proxySettingsSchema });
+    if (settings !== undefined) this.recordFlags({ proxyInUse: settings.type !== "none" });
+    return settings;
   }
 
-  /** Applies a network connection; the appliance tests it first and keeps it only if the test passes. */
+  /** A call to a route no reference documents: its absence (404, 405, 501) is "not known", not a failure. */
+  private async extra<S extends z.ZodType>(call: Call<S>): Promise<z.infer<S> | undefined> {
+    const reply = await this.http.send({ ...call, acceptStatuses: NO_SUCH_ROUTE }, this.auth);
+    if (reply.ok) return reply.body;
+    log.debug(`${SERVICE} at ${this.baseUrl} has no ${call.method} /${call.path} (${reply.status}): not known`);
+    return undefined;
+  }
+
+  /**
+   * Applies a network connection; the appliance tests it first and keeps it only if the test
+   * passes. `test_result` is read liberally (schemas.ts); a value that is neither a pass nor a
+   * failure is trusted as the 2xx it came with, and warned about.
+   */
   async applyProxy(spec: ProxySpec): Promise<void> {
     const json = spec.type === "none" ? { type: "none", host: "direct" } : spec;
     const call = { operation: "set network connection", method: "PUT" as const, path: "test_proxy" };
     const answer = await this.http.request({ ...call, json, schema: proxyTestSchema }, this.auth);
-    if (!answer.test_result) {
-      const detail = `the appliance could not reach the cloud through ${spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`}${answer.message ? `: ${answer.message}` : ""}`;
-      throw new ServiceError(this.http.describe(call), detail, "PROXY_TEST_FAILED", 202, answer.error_code?.toString(), answer.message ?? undefined, "Check the proxy host, port and credentials, and that the proxy allows the appliance out");
+    const result = answer?.test_result;
+    const through = spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`;
+    if (result?.outcome === "failed") {
+      const detail = `the appliance could not reach the cloud through ${through}${answer?.message ? `: ${answer.message}` : ""}`;
+      throw new ServiceError(this.http.describe(call), detail, "PROXY_TEST_FAILED", 202, answer?.error_code, answer?.message, "Check the proxy host, port and credentials, and that the proxy allows the appliance out");
     }
+    // An absent test_result (seed 000 shows no body at all) is the 2xx's pass.
+    if (result?.outcome === "unrecognised" && result.value !== undefined && result.value !== null) {
+      const said = [answer?.message, answer?.error_code && `error code ${answer.error_code}`].filter(Boolean).join(", ");
+      log.warn(`${SERVICE} at ${this.baseUrl}: the test of ${through} answered test_result ${JSON.stringify(result.value)}${said ? ` (${said})` : ""}, which this client does not know; taken as a pass, as the answer was a success status`);
+    }
+    this.recordFlags({ proxyInUse: spec.type !== "none" });
   }
 
   async listProducts(productType?: ProductType): Promise<Product[]> {
@@ -189,8 +249,19 @@ function productBody(spec: ProductSpec): Record<string, unknown> {
   return { productType: spec.productType, host: spec.host, port: spec.port, user: spec.user, password: spec.password, ...spec.extra };
 }
 
+/**
+ * Refresh, `preview --refresh` and destroy run the provider with the stack config recorded in
+ * state by the last `pulumi up` (even one that changed no resource), not the config as it is now: after a
+ * password is corrected they keep failing until something records the new one (CLI 3.250 has
+ * `--run-program` for refresh, preview, up and destroy).
+ */
+export const CREDENTIALS_REFUSED =
+  "The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword (or the named appliance in vcpp:usageMeters). " +
+  "A refresh (pulumi refresh, pulumi preview --refresh, pulumi up --refresh) and pulumi destroy use the configuration recorded in state by the last pulumi up, not the stack config as it is now: " +
+  "after correcting it, run pulumi up, or add --run-program (pulumi refresh --run-program, pulumi preview --refresh --run-program), which runs the program and uses the current configuration";
+
 function usageMeterHint(status: number | undefined, errCode: string | undefined): string | undefined {
-  if (status === 401) return "The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword (or the named appliance in vcpp:usageMeters)";
+  if (status === 401) return CREDENTIALS_REFUSED;
   if (errCode === "ERR_PM_HOST_NAME_CONFLICT") return "Another product is already registered with this host name: remove it on the appliance, or declare it with its own product type";
   if (status === 400) return "The appliance rejected the request body: check the product's fields for its type";
   return undefined;
