@@ -1,4 +1,15 @@
 export { MeteredProduct, MeteredProductArgs, MeteredProductOutputs } from "./resources/metered-product";
 export { ProxyConfig, ProxyConfigArgs, ProxyConfigOutputs } from "./resources/proxy-config";
 export { PRODUCT_TYPES, ProductType } from "./provider/usage-meter/schemas";
-export { ServiceError, ConfigError, VcppError } from "./provider/errors";
+export { ConfigError, ErrorCode, InputError, InputIssue, ResourceError, ServiceError, VcppError } from "./provider/errors";
+export {
+  getPendingCertificates,
+  getPendingCertificatesOutput,
+  getUsageMeterInfo,
+  getUsageMeterInfoOutput,
+  PendingCertificate,
+  PendingCertificates,
+  UsageMeterFunctionArgs,
+  UsageMeterFunctionOutputArgs,
+  UsageMeterInfo,
+} from "./functions/usage-meter";

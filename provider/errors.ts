@@ -1,21 +1,90 @@
 import { redact } from "./redact";
 
+/**
+ * What went wrong, as one stable word a program can branch on (the README lists them).
+ * The low-level cause (a socket error's code, a parser's error) is kept beside it, never as it.
+ */
+export type ErrorCode =
+  /** A `vcpp:*` setting is missing or invalid. */
+  | "CONFIG"
+  /** A resource's inputs break a rule (seen at apply time, when a value became known), or a function's arguments. */
+  | "INVALID_INPUTS"
+  /** The service answered with a failure status. */
+  | "HTTP_ERROR"
+  /** The answer could not be decoded, or does not have the documented shape. */
+  | "BAD_RESPONSE"
+  /** A download's length or checksum is not the one the service announced. */
+  | "INTEGRITY"
+  /** No answer: the connection was refused, reset, or the name did not resolve. */
+  | "NETWORK"
+  /** No answer within the timeout. */
+  | "TIMEOUT"
+  /** The TLS handshake failed, usually an untrusted certificate. */
+  | "TLS"
+  /** The Usage Meter could not reach the cloud through the proxy it was given. */
+  | "PROXY_TEST_FAILED"
+  /** A product presents a certificate other than the pinned one. */
+  | "CERTIFICATE_MISMATCH"
+  /** An object the stack manages no longer exists on the service. */
+  | "GONE"
+  /** The state names a resource kind this version of the package does not know. */
+  | "UNKNOWN_RESOURCE_KIND";
+
+export interface ErrorOptions {
+  /** The lower-level error this one explains; set as `Error.cause`. */
+  cause?: unknown;
+}
+
 /** Base of every error this package throws; the message is always redacted. */
 export class VcppError extends Error {
   constructor(
     message: string,
-    /** Stable machine-readable code, e.g. `HTTP_ERROR`, `BAD_RESPONSE`, `CONFIG`. */
-    readonly code: string,
+    readonly code: ErrorCode,
+    options: ErrorOptions = {},
   ) {
-    super(redact(message));
+    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
   }
 }
 
 /** A setting is missing or invalid; the message names the `vcpp:*` key and how to set it. */
 export class ConfigError extends VcppError {
-  constructor(message: string) {
-    super(message, "CONFIG");
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "CONFIG", options);
+  }
+}
+
+/** Something about one resource of the stack, as opposed to a call that failed. */
+export class ResourceError extends VcppError {
+  /** The resource type, e.g. `MeteredProduct`. */
+  readonly resource: string;
+
+  constructor(options: { resource: string; message: string; code: ErrorCode } & ErrorOptions) {
+    super(options.message, options.code, options);
+    this.resource = options.resource;
+  }
+}
+
+/** One broken rule of a resource's inputs. */
+export interface InputIssue {
+  /** The field's path, e.g. `proxy.port`. */
+  field: string;
+  rule: string;
+}
+
+/** A resource's inputs break rules: `MeteredProduct: invalid inputs: port: must be a number`. */
+export class InputError extends ResourceError {
+  readonly issues: readonly InputIssue[];
+
+  constructor(options: { resource: string; issues: InputIssue[] } & ErrorOptions) {
+    const list = options.issues.map((i) => `${i.field}: ${i.rule}`).join("; ");
+    super({ ...options, message: `${options.resource}: invalid inputs: ${list}`, code: "INVALID_INPUTS" });
+    this.issues = options.issues;
+  }
+
+  /** The fields named, in order. */
+  get fields(): string[] {
+    return this.issues.map((i) => i.field);
   }
 }
 
@@ -28,32 +97,46 @@ export interface CallDescription {
   path: string;
 }
 
-/** A remote service refused a call, failed, or could not be reached. */
+export interface ServiceErrorOptions extends ErrorOptions {
+  call: CallDescription;
+  /** What happened, after "failed (METHOD path): ". */
+  detail: string;
+  code: ErrorCode;
+  /** HTTP status, absent when no answer came (timeout, refused connection, TLS failure). */
+  status?: number;
+  /** The service's own error code (`errCode`), when it sent one. */
+  errCode?: string;
+  /** The service's own message (`errMessage`), when it sent one; redacted like the message. */
+  serverMessage?: string;
+  /** What the user can do about it. */
+  hint?: string;
+  /** The socket's or TLS layer's code when no answer came, e.g. `ECONNREFUSED`. */
+  networkCode?: string;
+}
+
+/** A remote service refused a call, failed, could not be reached, or answered nonsense. */
 export class ServiceError extends VcppError {
   readonly service: string;
   readonly operation: string;
   readonly method: string;
   readonly path: string;
+  readonly status?: number;
+  readonly errCode?: string;
   readonly serverMessage?: string;
+  readonly hint?: string;
+  readonly networkCode?: string;
 
-  constructor(
-    call: CallDescription,
-    detail: string,
-    code: string,
-    /** HTTP status, absent when no answer came (timeout, refused connection, TLS failure). */
-    readonly status?: number,
-    /** The service's own error code (`errCode`), when it sent one. */
-    readonly errCode?: string,
-    /** The service's own message (`errMessage`), when it sent one; redacted like the message. */
-    serverMessage?: string,
-    /** What the user can do about it. */
-    readonly hint?: string,
-  ) {
-    super(`${call.service}: ${call.operation} failed (${call.method} ${call.path}): ${detail}${hint ? `. ${hint}` : ""}`, code);
+  constructor(options: ServiceErrorOptions) {
+    const { call, detail, hint } = options;
+    super(`${call.service}: ${call.operation} failed (${call.method} ${call.path}): ${detail}${hint ? `. ${hint}` : ""}`, options.code, options);
     this.service = call.service;
     this.operation = call.operation;
     this.method = call.method;
     this.path = call.path;
-    this.serverMessage = serverMessage === undefined ? undefined : redact(serverMessage);
+    this.status = options.status;
+    this.errCode = options.errCode;
+    this.serverMessage = options.serverMessage === undefined ? undefined : redact(options.serverMessage);
+    this.hint = hint;
+    this.networkCode = options.networkCode;
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ServiceError } from "../provider/errors";
+import { ResourceError, ServiceError } from "../provider/errors";
 import { ServiceClients } from "../provider/registry";
 import * as log from "../provider/log";
 import { isProductGone, normalizeFingerprint, ProductSpec, UsageMeterClient } from "../provider/usage-meter/client";
@@ -144,13 +144,19 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     const args = parseInputs(meteredProductInputs, news, "MeteredProduct", SECRET_FIELDS);
     const client = this.context.usageMeter(args.usageMeter);
     const credentialsChanged = UPDATABLE_FIELDS.some((f) => olds[f] !== args[f]);
-    const gone = () => new Error(`MeteredProduct ${args.productType} ${args.host}:${args.port} (id ${id}) no longer exists on ${client.baseUrl}: run pulumi refresh, then pulumi up to register it again`);
+    const gone = (cause?: unknown) =>
+      new ResourceError({
+        resource: "MeteredProduct",
+        code: "GONE",
+        message: `MeteredProduct ${args.productType} ${args.host}:${args.port} (id ${id}) no longer exists on ${client.baseUrl}: run pulumi refresh, then pulumi up to register it again`,
+        cause,
+      });
     let product: Product | undefined;
     if (credentialsChanged || olds.active === false) {
       try {
         product = await client.updateProduct(Number(id), toSpec(args));
       } catch (error) {
-        if (isProductGone(error)) throw gone();
+        if (isProductGone(error)) throw gone(error);
         throw error;
       }
     } else {
@@ -196,10 +202,13 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     if (pending && args.acceptCertificate !== false) {
       const fingerprint = normalizeFingerprint(pending.data.certData.fingerprint_sha256);
       if (typeof args.acceptCertificate === "string" && normalizeFingerprint(args.acceptCertificate) !== fingerprint) {
-        throw new Error(
-          `MeteredProduct ${args.productType} ${args.host}:${args.port}: the certificate it presents has SHA-256 fingerprint ${fingerprint}, not the expected ${normalizeFingerprint(args.acceptCertificate)}. ` +
+        throw new ResourceError({
+          resource: "MeteredProduct",
+          code: "CERTIFICATE_MISMATCH",
+          message:
+            `MeteredProduct ${args.productType} ${args.host}:${args.port}: the certificate it presents has SHA-256 fingerprint ${fingerprint}, not the expected ${normalizeFingerprint(args.acceptCertificate)}. ` +
             `It was not accepted, so the product is registered (id ${product.id}) but not metered. Verify the certificate, then set acceptCertificate to its fingerprint and run pulumi up again`,
-        );
+        });
       }
       await client.acceptCertificate(pending);
       accepted = fingerprint;

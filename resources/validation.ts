@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ServiceClients } from "../provider/registry";
 import { formatPath } from "../provider/http/client";
 import { registerSecret } from "../provider/redact";
+import { InputError } from "../provider/errors";
 import { DEFAULT_USAGE_METER } from "../provider/usage-meter/settings";
 
 /** What the engine sends for a value not known until apply (another resource's output, in preview). */
@@ -44,8 +45,7 @@ export function parseInputs<S extends z.ZodType>(schema: S, inputs: Record<strin
   for (const field of secretFields) if (typeof inputs[field] === "string") registerSecret(inputs[field]);
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("; ");
-    throw new Error(`${resource}: invalid inputs: ${issues}`);
+    throw new InputError({ resource, issues: parsed.error.issues.map((i) => ({ field: formatPath(i.path), rule: i.message })) });
   }
   return parsed.data;
 }

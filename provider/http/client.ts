@@ -4,11 +4,12 @@
  * concurrent requests, retries only where repeating is safe, one re-login on a refused session,
  * zod validation of every answer, and errors that say what failed without leaking credentials.
  */
-import type { Got, OptionsOfTextResponseBody, Response } from "got" with { "resolution-mode": "import" };
+import type { Got, OptionsOfBufferResponseBody, Response } from "got" with { "resolution-mode": "import" };
 import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
 import { rootCertificates } from "node:tls";
 import { z } from "zod";
-import { CallDescription, ServiceError } from "../errors";
+import { CallDescription, ErrorCode, ServiceError } from "../errors";
+import { Codec, DecodeError, json as jsonCodec, parseErrorBody } from "./codecs";
 import { redact } from "../redact";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
 import * as log from "../log";
@@ -38,6 +39,7 @@ export const RETRIED_STATUS_CODES = [408, 429, 500, 502, 503, 504];
 export const RETRIED_ERROR_CODES = ["ETIMEDOUT", "ECONNRESET", "EADDRINUSE", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN"];
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_CONCURRENCY = 4;
+const DEFAULT_CODEC = jsonCodec();
 export const USER_AGENT = `${PACKAGE_NAME}/${PACKAGE_VERSION} (node ${process.version})`;
 
 /** One remote service at one address. */
@@ -69,15 +71,22 @@ export interface Call<S extends z.ZodType> {
   json?: unknown;
   form?: Record<string, string>;
   headers?: Record<string, string>;
-  /** Schema of a successful answer's JSON body (an empty body is parsed as `undefined`). */
+  /**
+   * How the answer is asked for (`Accept`) and read; JSON (an empty body is `undefined`) by
+   * default. See `codecs.ts`: `codecs.xml({ isArray: ["VdcRef"] })`, `codecs.gzipTsv(...)`.
+   */
+  codec?: Codec;
+  /** Schema of a successful answer, as the codec decoded it. */
   schema: S;
   /**
    * Safe to repeat after a transient failure. Defaults to true for GET, PUT and DELETE and
    * false for POST and PATCH: a POST that creates is never retried blindly.
    */
   idempotent?: boolean;
-  /** Non-2xx statuses that are answers rather than failures (returned with an unparsed body). */
+  /** Non-2xx statuses that are answers rather than failures (returned with the body as UTF-8 text). */
   acceptStatuses?: number[];
+  /** Advice for a failure of this call, before the endpoint's (a refused token: how to get a new one). */
+  hint?(status: number | undefined, errCode: string | undefined): string | undefined;
 }
 
 export type Reply<T> =
@@ -146,23 +155,25 @@ export class HttpClient {
   }
 
   /** The error for a non-2xx answer, with the server's `errCode`/`errMessage` when it sent them. */
-  httpError(call: Pick<Call<z.ZodType>, "operation" | "method" | "path">, status: number, text: string): ServiceError {
+  httpError(call: Pick<Call<z.ZodType>, "operation" | "method" | "path" | "hint">, status: number, text: string): ServiceError {
     const { errCode, errMessage } = parseErrorBody(text);
     const detail = `${status}${errCode ? ` ${errCode}` : ""}${errMessage ? `: ${errMessage}` : ""}`;
-    const hint = this.endpoint.hint?.(status, errCode) ?? genericHint(status);
-    return new ServiceError(this.describe(call), detail, "HTTP_ERROR", status, errCode, errMessage, hint);
+    const hint = call.hint?.(status, errCode) ?? this.endpoint.hint?.(status, errCode) ?? genericHint(status);
+    return new ServiceError({ call: this.describe(call), detail, code: "HTTP_ERROR", status, errCode, serverMessage: errMessage, hint });
   }
 
-  private async exchange(call: Call<z.ZodType>, authHeaders: Record<string, string>): Promise<Response<string>> {
+  private async exchange(call: Call<z.ZodType>, authHeaders: Record<string, string>): Promise<Response<Buffer>> {
     const got = await this.got();
     const limit = await limiterFor(this.endpoint.baseUrl, this.endpoint.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
     const idempotent = call.idempotent ?? ["GET", "PUT", "DELETE"].includes(call.method);
-    const options: OptionsOfTextResponseBody = {
+    const options: OptionsOfBufferResponseBody = {
       method: call.method,
       searchParams: call.searchParams,
       json: call.json,
       form: call.form,
-      headers: { ...call.headers, ...authHeaders },
+      // Bytes, always: a gzipped report must not go through a text decoder; codecs decode.
+      responseType: "buffer",
+      headers: { accept: (call.codec ?? DEFAULT_CODEC).accept, ...call.headers, ...authHeaders },
       retry: { methods: idempotent ? [call.method] : [] },
     };
     try {
@@ -172,43 +183,52 @@ export class HttpClient {
     }
   }
 
-  private interpret<S extends z.ZodType>(call: Call<S>, response: Response<string>): Reply<z.infer<S>> {
-    const { statusCode: status, headers, body: text } = response;
+  private interpret<S extends z.ZodType>(call: Call<S>, response: Response<Buffer>): Reply<z.infer<S>> {
+    const { statusCode: status, headers, body } = response;
     if (status < 200 || status > 299) {
+      const text = body.toString("utf8");
       if (call.acceptStatuses?.includes(status)) return { ok: false, status, headers, text };
       throw this.httpError(call, status, text);
     }
-    let json: unknown;
+    let decoded: unknown;
     try {
-      json = text.trim() === "" ? undefined : JSON.parse(text);
-    } catch {
-      throw this.badResponse(call, status, "the body is not JSON");
+      decoded = (call.codec ?? DEFAULT_CODEC).decode(body);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      throw this.badResponse(call, status, error.message, { code: error.code, cause: error.cause });
     }
-    const parsed = call.schema.safeParse(json);
+    const parsed = call.schema.safeParse(decoded);
     if (!parsed.success) throw this.badResponse(call, status, describeZodIssues(parsed.error));
     return { ok: true, status, headers, body: parsed.data };
   }
 
-  private badResponse(call: Call<z.ZodType>, status: number, why: string): ServiceError {
-    return new ServiceError(
-      this.describe(call),
-      `${status} with an answer this client does not understand: ${why}`,
-      "BAD_RESPONSE",
+  private badResponse(call: Call<z.ZodType>, status: number, why: string, more: { code?: ErrorCode; cause?: unknown } = {}): ServiceError {
+    const integrity = more.code === "INTEGRITY";
+    return new ServiceError({
+      call: this.describe(call),
+      detail: integrity ? `${status} with a download that is not the announced one: ${why}` : `${status} with an answer this client does not understand: ${why}`,
+      code: more.code ?? "BAD_RESPONSE",
       status,
-      undefined,
-      undefined,
-      `Check that ${this.endpoint.baseUrl} is a ${this.endpoint.service} of a supported version`,
-    );
+      hint: integrity ? "Download it again; if it keeps failing, the service's copy is damaged" : `Check that ${this.endpoint.baseUrl} is a ${this.endpoint.service} of a supported version`,
+      cause: more.cause,
+    });
   }
 
+  /**
+   * No answer. The code says which kind (TIMEOUT, TLS, NETWORK); got's code stays as
+   * `networkCode`. The cause is the error under got's, never got's own: that one carries the
+   * request's options, credentials included.
+   */
   private networkError(call: Call<z.ZodType>, error: unknown): ServiceError {
-    const err = error as { code?: string; message?: string };
-    const code = err.code ?? "ERROR";
-    const tlsProblem = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
-    const hint = tlsProblem
-      ? "The server's TLS certificate is not trusted: add its CA (PEM) to vcpp:caCertificates, or, for a test appliance only, set vcpp:insecureSkipTlsVerify"
-      : `Check that ${this.endpoint.baseUrl} is reachable from here`;
-    return new ServiceError(this.describe(call), `no answer (${code}: ${err.message ?? "unknown error"})`, code, undefined, undefined, undefined, hint);
+    const err = error as { code?: string; message?: string; cause?: unknown };
+    const networkCode = err.code ?? "ERROR";
+    const code = networkErrorCode(networkCode);
+    const hint =
+      code === "TLS"
+        ? "The server's TLS certificate is not trusted: add its CA (PEM) to vcpp:caCertificates, or, for a test appliance only, set vcpp:insecureSkipTlsVerify"
+        : `Check that ${this.endpoint.baseUrl} is reachable from here`;
+    const detail = `no answer (${networkCode}: ${err.message ?? "unknown error"})`;
+    return new ServiceError({ call: this.describe(call), detail, code, hint, networkCode, cause: err.cause });
   }
 
   private got(): Promise<Got> {
@@ -217,7 +237,7 @@ export class HttpClient {
       return got.extend({
         prefixUrl: baseUrl,
         timeout: { request: timeoutMs },
-        headers: { "user-agent": USER_AGENT, accept: "application/json" },
+        headers: { "user-agent": USER_AGENT },
         throwHttpErrors: false,
         https: {
           rejectUnauthorized: !tls.insecureSkipTlsVerify,
@@ -231,7 +251,7 @@ export class HttpClient {
           calculateDelay: ({ attemptCount, error, computedValue, retryAfter }) => {
             if (computedValue === 0) return 0;
             const response = error.response;
-            if (response && this.endpoint.isFinalAnswer?.(response.statusCode, String(response.body ?? ""))) return 0;
+            if (response && this.endpoint.isFinalAnswer?.(response.statusCode, textOf(response.body))) return 0;
             // `Retry-After: 0` means "now": a delay of 0 would tell got not to retry at all.
             const delay = retryAfter || backoff(attemptCount, this.retry);
             log.debug(`${this.endpoint.service}: ${error.options.method} ${redact(String(error.options.url ?? ""))} answered ${response?.statusCode ?? error.code}; retry ${attemptCount}/${this.retry.limit} in ${Math.round(delay)} ms`);
@@ -249,19 +269,16 @@ export function backoff(attempt: number, policy: RetryPolicy): number {
   return exponential / 2 + (Math.random() * exponential) / 2;
 }
 
-/** Reads `{errCode, errMessage}` (Usage Meter) and the other common error shapes. */
-export function parseErrorBody(text: string): { errCode?: string; errMessage?: string } {
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
-    return {
-      errCode: str(body.errCode) ?? str(body.error_code) ?? str(body.code),
-      errMessage: str(body.errMessage) ?? str(body.message) ?? str(body.error_description) ?? str(body.error),
-    };
-  } catch {
-    const snippet = text.replace(/\s+/g, " ").trim().slice(0, 200);
-    return { errMessage: snippet || undefined };
-  }
+/** A got body as text, whatever its response type. */
+function textOf(body: unknown): string {
+  return Buffer.isBuffer(body) ? body.toString("utf8") : String(body ?? "");
+}
+
+/** The kind of a failure without an answer, from the socket's or TLS layer's code. */
+export function networkErrorCode(networkCode: string): ErrorCode {
+  if (networkCode === "ETIMEDOUT") return "TIMEOUT";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(networkCode)) return "TLS";
+  return "NETWORK";
 }
 
 function genericHint(status: number): string | undefined {

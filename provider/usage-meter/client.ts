@@ -6,12 +6,11 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Authenticator, Call, Endpoint, HttpClient } from "../http/client";
-import { registerSecret } from "../redact";
 import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "../errors";
-import { Credential, sharedAuthenticator } from "../auth/token-source";
+import { usageMeterSession } from "../auth/usage-meter-session";
 import * as log from "../log";
-import { agentInfoSchema, CertificateAction, dataUsageSchema, loginSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
+import { agentInfoSchema, ApplianceFlags, CertificateAction, dataUsageSchema, loginFlagsSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
 
 export const SERVICE = "Usage Meter";
 
@@ -43,22 +42,13 @@ export interface ProxySpec {
  * read since: the login is shared and cached for the process, so its flags would otherwise go
  * stale the moment this process applies a proxy or accepts the terms. A change by hand after
  * the login is seen by the next login, i.e. the next `pulumi` command (a new provider process).
+ * Kept by appliance, user and a hash of the password, as the login itself is shared.
  */
-export interface ApplianceFlags {
-  proxyInUse?: boolean;
-  dataUsageAccepted?: boolean;
-}
-
-/** Flags by login key (appliance, user, password), shared like the login itself. */
 const flagsByLogin = new Map<string, ApplianceFlags>();
 
 /** Statuses with which an appliance says it has no such route: the undocumented reads are extras. */
 const NO_SUCH_ROUTE = [404, 405, 501];
 
-/** Renew a bearer token this long before the appliance says it expires. */
-const TOKEN_RENEWAL_MARGIN_MS = 60_000;
-
-/** Only the Usage Meter's own error bodies make a 502 final ("product not found"); a proxy's 502 is retried. */
 /** "No such product" is a 502 with the appliance's own error body; a bare 502 (a proxy's) is a failure. */
 const isUsageMeterError = (status: number, body: string) => status === 502 && /"errCode"\s*:/.test(body);
 
@@ -79,7 +69,6 @@ export class UsageMeterClient {
   private readonly loginKey: string;
 
   constructor(readonly connection: UsageMeterConnection, options: Partial<Endpoint> = {}) {
-    registerSecret(connection.password);
     this.baseUrl = apiBaseUrl(connection.url);
     this.http = new HttpClient({
       service: SERVICE,
@@ -89,32 +78,8 @@ export class UsageMeterClient {
       hint: usageMeterHint,
       ...options,
     });
-    this.loginKey = `usage-meter|${this.baseUrl}|${connection.user}|${fingerprintOf(connection.password)}`;
-    this.auth = sharedAuthenticator(this.loginKey, () => this.login());
-  }
-
-  /** Logs in, sending the credentials both ways (4.x reads the JSON body, 9.x HTTP Basic), and reads the answer's kind. */
-  private async login(): Promise<Credential> {
-    const { user, password, apiVersion } = this.connection;
-    const basic = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-    const answer = await this.http.request({
-      operation: "log in",
-      method: "POST",
-      path: "login",
-      json: apiVersion === "9" ? undefined : { user, password },
-      headers: apiVersion === "4" ? {} : { authorization: basic },
-      schema: loginSchema,
-      idempotent: true, // a second session is harmless
-    });
-    flagsByLogin.set(this.loginKey, { proxyInUse: answer.http_proxy, dataUsageAccepted: answer.data_usage_acceptance });
-    if (answer.sessionid !== undefined) {
-      registerSecret(answer.sessionid);
-      return { headers: { sessionId: answer.sessionid } };
-    }
-    const token = answer.accessToken!;
-    registerSecret(token.tokenValue);
-    const expiresAt = token.expiresAt;
-    return { headers: { authorization: `Bearer ${token.tokenValue}` }, renewAfter: expiresAt && expiresAt - TOKEN_RENEWAL_MARGIN_MS };
+    this.loginKey = `${this.baseUrl}|${connection.user}|${createHash("sha256").update(connection.password).digest("hex")}`;
+    this.auth = usageMeterSession(this.http, connection, (answer) => flagsByLogin.set(this.loginKey, loginFlagsSchema.parse(answer)));
   }
 
   async agentInfo(): Promise<z.infer<typeof agentInfoSchema>> {
@@ -177,8 +142,15 @@ export class UsageMeterClient {
     const result = answer?.test_result;
     const through = spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`;
     if (result?.outcome === "failed") {
-      const detail = `the appliance could not reach the cloud through ${through}${answer?.message ? `: ${answer.message}` : ""}`;
-      throw new ServiceError(this.http.describe(call), detail, "PROXY_TEST_FAILED", 202, answer?.error_code, answer?.message, "Check the proxy host, port and credentials, and that the proxy allows the appliance out");
+      throw new ServiceError({
+        call: this.http.describe(call),
+        detail: `the appliance could not reach the cloud through ${through}${answer?.message ? `: ${answer.message}` : ""}`,
+        code: "PROXY_TEST_FAILED",
+        status: 202,
+        errCode: answer?.error_code,
+        serverMessage: answer?.message,
+        hint: "Check the proxy host, port and credentials, and that the proxy allows the appliance out",
+      });
     }
     // An absent test_result (seed 000 shows no body at all) is the 2xx's pass.
     if (result?.outcome === "unrecognised" && result.value !== undefined && result.value !== null) {
@@ -265,11 +237,6 @@ function usageMeterHint(status: number | undefined, errCode: string | undefined)
   if (errCode === "ERR_PM_HOST_NAME_CONFLICT") return "Another product is already registered with this host name: remove it on the appliance, or declare it with its own product type";
   if (status === 400) return "The appliance rejected the request body: check the product's fields for its type";
   return undefined;
-}
-
-/** Credentials are keyed by a hash of the password (never the password), so a changed password logs in anew. */
-function fingerprintOf(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex").slice(0, 16);
 }
 
 /** Normalises a SHA-256 fingerprint to upper-case hex pairs joined by colons. */

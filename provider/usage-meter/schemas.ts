@@ -114,10 +114,11 @@ export const proxyTestSchema = z
   })
   .optional();
 
+/** Asked with `um_uuid=true`, the appliance names its UUID: the agent id the cloud knows it by. */
 export const agentInfoSchema = z.looseObject({
-  uuid: optionalText,
-  major_version: numberish.nullish().transform(absentAsUndefined),
-  minor_version: numberish.nullish().transform(absentAsUndefined),
+  uuid: z.string().min(1),
+  major_version: numberish,
+  minor_version: numberish,
   build_number: numberish.nullish().transform(absentAsUndefined),
 });
 
@@ -125,15 +126,16 @@ export const agentInfoSchema = z.looseObject({
 export const dataUsageSchema = z.looseObject({ accepted: booleanish });
 
 /**
- * 4.x answers `sessionid` and the flags `http_proxy` and `data_usage_acceptance` (seed 000, the
- * only documented way to learn either); 9.x answers `accessToken` and no flags. A flag that is
- * absent or not a boolean-like value is unknown, never a failed login.
+ * The login answer's flags: 4.x sends `http_proxy` and `data_usage_acceptance` (seed 000, the only
+ * documented way to learn either); 9.x sends neither. A flag that is absent or not boolean-like
+ * is not known, never a failed login.
  */
-export const loginSchema = z
-  .looseObject({
-    sessionid: z.string().min(1).optional(),
-    accessToken: z.looseObject({ tokenValue: z.string().min(1), expiresAt: timestamp.nullish().transform(absentAsUndefined) }).optional(),
-    http_proxy: booleanish.optional().catch(undefined),
-    data_usage_acceptance: booleanish.optional().catch(undefined),
-  })
-  .refine((a) => a.sessionid !== undefined || a.accessToken !== undefined, "has neither sessionid (4.x) nor accessToken (9.x)");
+export const loginFlagsSchema = z
+  .looseObject({ http_proxy: booleanish.optional().catch(undefined), data_usage_acceptance: booleanish.optional().catch(undefined) })
+  .transform((answer): ApplianceFlags => ({ proxyInUse: answer.http_proxy, dataUsageAccepted: answer.data_usage_acceptance }));
+
+/** What the appliance says of its settings; undefined: it did not say. */
+export interface ApplianceFlags {
+  proxyInUse?: boolean;
+  dataUsageAccepted?: boolean;
+}

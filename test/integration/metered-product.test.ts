@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { MeteredProductOutputs, MeteredProductProvider } from "../../resources/metered-product";
 import { UNKNOWN } from "../../resources/validation";
-import { ServiceError } from "../../provider/errors";
+import { ResourceError, ServiceError } from "../../provider/errors";
 import { RunningEmulator, startEmulator } from "../../emulator";
 import { capturingLogs, checked, contextFor, requestsTo, withEmulator } from "../helpers/emulator";
 
@@ -241,12 +241,12 @@ describe("MeteredProduct against the emulator", () => {
         const provider = providerFor(emulator);
         const { id, outs } = await createProduct(provider, vcda);
         emulator.admin.removeProduct("default", Number(id));
-        const advice = new RegExp(`^Error: MeteredProduct VCAV vcda\\.example\\.com:443 \\(id ${id}\\) no longer exists on ${emulator.usageMeters.default.url}/api/v1: run pulumi refresh, then pulumi up to register it again$`);
+        const advice = new RegExp(`^ResourceError: MeteredProduct VCAV vcda\\.example\\.com:443 \\(id ${id}\\) no longer exists on ${emulator.usageMeters.default.url}/api/v1: run pulumi refresh, then pulumi up to register it again$`);
         const rotated = await checked(provider, { ...vcda, password: "rotated-secret" });
-        await assert.rejects(provider.update!(id, outs, rotated), (error: Error) => (assert.match(String(error), advice), true));
+        await assert.rejects(provider.update!(id, outs, rotated), (error: Error) => (assert.match(String(error), advice), assert.equal((error as ResourceError).code, "GONE"), true));
         // Nothing to PUT (only the pin is new): the product is looked up instead.
         const pinned = await checked(provider, { ...vcda, acceptCertificate: outs.certificateFingerprint });
-        await assert.rejects(provider.update!(id, outs, pinned), (error: Error) => (assert.match(String(error), advice), true));
+        await assert.rejects(provider.update!(id, outs, pinned), (error: Error) => (assert.match(String(error), advice), assert.equal((error as ResourceError).code, "GONE"), true));
         assert.deepEqual(requestsTo(emulator, "PUT", "/product").map((r) => r.status), [502], "one PUT, answered not found, never retried");
         assert.deepEqual(emulator.admin.products(), [], "nothing was registered again");
       }));
@@ -403,6 +403,7 @@ describe("MeteredProduct against the emulator", () => {
         await assert.rejects(createProduct(provider, { ...vcda, acceptCertificate: wrong }), (error: Error) => {
           assert.match(error.message, new RegExp(`has SHA-256 fingerprint ${actual}, not the expected ${"AB:".repeat(31)}CD`));
           assert.match(error.message, /It was not accepted, so the product is registered \(id \d+\) but not metered/);
+          assert.ok(error instanceof ResourceError && error.code === "CERTIFICATE_MISMATCH");
           return true;
         });
         const [registered] = emulator.admin.appliance().products;

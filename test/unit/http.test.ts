@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sinon from "sinon";
 import { z } from "zod";
-import { Authenticator, backoff, Call, DEFAULT_RETRY, describeZodIssues, Endpoint, HttpClient, parseErrorBody, USER_AGENT } from "../../provider/http/client";
+import { inspect } from "node:util";
+import { Authenticator, backoff, Call, DEFAULT_RETRY, describeZodIssues, Endpoint, HttpClient, networkErrorCode, USER_AGENT } from "../../provider/http/client";
 import { ServiceError } from "../../provider/errors";
 import { registerSecret } from "../../provider/redact";
 import { RunningEmulator, startEmulator } from "../../emulator";
@@ -121,7 +122,8 @@ describe("HttpClient", () => {
       server = await startServer(() => ({ hang: true }));
       const error = await rejectionOf(clientFor(server, { timeoutMs: 50 }).request(call("POST")));
       assert.ok(error instanceof ServiceError);
-      assert.equal(error.code, "ETIMEDOUT");
+      assert.equal(error.code, "TIMEOUT");
+      assert.equal(error.networkCode, "ETIMEDOUT");
       assert.equal(error.status, undefined);
       assert.match(error.message, /no answer \(ETIMEDOUT/);
       assert.equal(server.requests.length, 1);
@@ -133,8 +135,23 @@ describe("HttpClient", () => {
       await s.close();
       const error = await rejectionOf(client.request(call("GET")));
       assert.ok(error instanceof ServiceError);
-      assert.equal(error.code, "ECONNREFUSED");
+      assert.equal(error.code, "NETWORK");
+      assert.equal(error.networkCode, "ECONNREFUSED");
+      assert.equal((error.cause as { code?: string }).code, "ECONNREFUSED", "the socket's own error is the cause");
       assert.match(String(error.hint), new RegExp(`Check that ${s.url}/api/v1 is reachable`));
+    });
+
+    it("keeps no credential of the request in a network error, its cause included", async () => {
+      const token = "tok-unit-http-network-0123";
+      registerSecret(token);
+      const s = await startServer(() => ({}));
+      const client = clientFor(s, { retry: { ...FAST_RETRY, limit: 0 } });
+      await s.close();
+      const auth = { headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined };
+      const error = await rejectionOf(client.request(call("POST", { json: { password: token } }), auth));
+      const everything = `${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`;
+      assert.ok(!everything.includes(token), everything);
+      assert.equal(error.code, "NETWORK");
     });
 
     it("fails at once, without waiting, when Retry-After is longer than maxRetryAfterMs", async () => {
@@ -406,7 +423,8 @@ describe("HttpClient", () => {
       const error = await rejectionOf(client.send(loginCall));
       assert.ok(error instanceof ServiceError);
       assert.equal(error.status, undefined);
-      assert.match(String(error.code), /CERT|UNABLE_TO_VERIFY|SELF_SIGNED/);
+      assert.equal(error.code, "TLS");
+      assert.match(String(error.networkCode), /CERT|UNABLE_TO_VERIFY|SELF_SIGNED/);
       assert.match(error.message, /no answer/);
       assert.match(String(error.hint), /vcpp:caCertificates/);
     });
@@ -424,11 +442,11 @@ describe("HttpClient", () => {
   });
 
   describe("helpers", () => {
-    it("parseErrorBody reads the common error shapes", () => {
-      assert.deepEqual(parseErrorBody('{"errCode":"E1","errMessage":"m1"}'), { errCode: "E1", errMessage: "m1" });
-      assert.deepEqual(parseErrorBody('{"error_code":"E2","message":"m2"}'), { errCode: "E2", errMessage: "m2" });
-      assert.deepEqual(parseErrorBody('{"error":"invalid_grant","error_description":"expired"}'), { errCode: undefined, errMessage: "expired" });
-      assert.deepEqual(parseErrorBody(""), { errMessage: undefined });
+    it("networkErrorCode sorts got's codes into TIMEOUT, TLS and NETWORK", () => {
+      assert.deepEqual(
+        ["ETIMEDOUT", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_TLS_CERT_ALTNAME_INVALID", "ECONNRESET", "ENOTFOUND"].map(networkErrorCode),
+        ["TIMEOUT", "TLS", "TLS", "NETWORK", "NETWORK"],
+      );
     });
 
     it("describeZodIssues names nested fields", () => {

@@ -15,7 +15,7 @@ export interface SeenRequest {
 
 export interface ScriptedReply {
   status?: number;
-  /** Strings are sent as they are; anything else as JSON. */
+  /** Strings and Buffers are sent as they are; anything else as JSON. */
   body?: unknown;
   headers?: Record<string, string>;
   /** Drop the connection instead of answering. */
@@ -57,8 +57,9 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       }
       if (reply.hang) return;
       if (reply.destroy) return void req.socket.destroy();
-      const text = reply.body === undefined ? "" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
-      const type = reply.body !== undefined && typeof reply.body !== "string" ? { "content-type": "application/json" } : {};
+      const verbatim = typeof reply.body === "string" || Buffer.isBuffer(reply.body);
+      const text = reply.body === undefined ? "" : verbatim ? (reply.body as string | Buffer) : JSON.stringify(reply.body);
+      const type = reply.body !== undefined && !verbatim ? { "content-type": "application/json" } : {};
       res.writeHead(reply.status ?? 200, { ...type, ...reply.headers });
       res.end(text);
     });
