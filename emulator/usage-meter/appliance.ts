@@ -6,8 +6,8 @@
  * documented in the README.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { EmulatorRequest, EmulatorResponse, Route } from "./server";
-import { CertificateStore } from "./certificates";
+import { CertificateStore } from "../core/certificates";
+import { EmulatorRequest, EmulatorResponse, Route } from "../core/router";
 
 export const PRODUCT_TYPES = ["vCenter", "NSX-V", "NSX-T", "NSXALB", "VRNI", "VCD", "VCAV", "VROPS", "VRSLCM", "TKGM", "VCFA"];
 const FULL_NAMES: Record<string, string> = {
@@ -109,14 +109,15 @@ export function publicProduct(p: EmulatedProduct): Record<string, unknown> {
 }
 
 export function usageMeterRoutes(appliances: Map<string, ApplianceState>, certificates: CertificateStore): Route[] {
-  const base = "^/um/(?<appliance>[^/]+)/api/v1";
+  // Only the appliances it has: a request to another is unhandled, like any unknown route.
+  const names = [...appliances.keys()].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const base = `^/um/(?<appliance>${names})/api/v1`;
   const route = (method: string, path: string, handler: (um: ApplianceState, req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>, authenticated = true): Route => ({
     service: "usage-meter",
     method,
     pattern: new RegExp(`${base}${path}$`),
     handle: (req) => {
-      const um = appliances.get(req.params.appliance);
-      if (!um) return err(404, "EMULATOR_UNKNOWN_APPLIANCE", `no appliance named ${req.params.appliance}`);
+      const um = appliances.get(req.params.appliance) as ApplianceState;
       if (authenticated && !isAuthenticated(um, req)) return err(401, "GW_LOGIN_REQUIRED", "Login is required or the session has expired");
       return handler(um, req);
     },
