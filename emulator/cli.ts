@@ -1,45 +1,110 @@
 /**
- * `npm run emulator`: serves the emulator until interrupted and prints how to point a stack at it.
- *   --port N                 port to listen on (default: a free one)
- *   --usage-meter NAME[:9]   an appliance (repeatable; `:9` for the 9.x API); default one 4.x "default"
+ * `npm run emulator`: serves the emulator until interrupted and prints how to point a stack at
+ * it. The options and the usage text come from one table: the general options here, and each
+ * service's own.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startEmulator } from "./index";
+import { ADMIN_PREFIX } from "./core/admin";
+import { CliOption, CliValues, UsageError } from "./core/service";
+import { EmulatorOptions, RunningEmulator, SERVICES, startEmulator } from "./index";
+
+const MODES = ["error", "warn", "bypass"];
+const GENERAL_OPTIONS: Record<string, CliOption> = {
+  port: { type: "string", value: "N", help: "port to listen on (default: a free one)" },
+  "on-unhandled-request": {
+    type: "string",
+    value: "MODE",
+    help: "a request no route handles is answered 404 and: warn (default) prints it; error also exits 1 on Ctrl-C; bypass ignores it",
+  },
+};
+const HELP: Record<string, CliOption & { short: string }> = {
+  help: { type: "boolean", short: "h", help: "print this help and exit" },
+};
+const OPTIONS: Record<string, CliOption & { short?: string }> = Object.assign(
+  {},
+  GENERAL_OPTIONS,
+  ...SERVICES.map((s) => s.cli.options),
+  HELP,
+);
+
+function usage(): string {
+  const flags = Object.entries(OPTIONS).map(([name, o]) => [
+    `${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}`,
+    o.help,
+  ]);
+  const width = Math.max(...flags.map(([flag]) => flag.length));
+  const examples = ["", "--port 8443", ...SERVICES.flatMap((s) => s.cli.examples)];
+  return [
+    "Usage: npm run emulator -- [options]   (or: node dist/emulator/cli.js [options])",
+    "",
+    "Serves the emulated services over HTTPS on 127.0.0.1 with its own CA, until Ctrl-C.",
+    "",
+    "Options:",
+    ...flags.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`),
+    "",
+    "Examples:",
+    ...examples.map((e) => `  npm run emulator${e ? ` -- ${e}` : ""}`),
+    "",
+    `Once running, GET <url>${ADMIN_PREFIX}/ lists the admin routes (change things by hand, inject faults, read the request log).`,
+  ].join("\n");
+}
+
+function optionsFrom(values: CliValues): EmulatorOptions {
+  const port = Number(values.port ?? "0");
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${String(values.port)}: expected a port number (0 to 65535)`);
+  const mode = (values["on-unhandled-request"] ?? "warn") as string;
+  if (!MODES.includes(mode))
+    throw new UsageError(`--on-unhandled-request ${mode}: expected one of ${MODES.join(", ")}`);
+  const general = { port, onUnhandledRequest: mode as EmulatorOptions["onUnhandledRequest"] };
+  return Object.assign(general, ...SERVICES.map((s) => s.cli.fromArgs(values)));
+}
+
+function printSummary(emulator: RunningEmulator, caFile: string): void {
+  const described = SERVICES.map((s) => s.cli.describe(emulator, caFile));
+  console.log(`pulumi-vcpp emulator listening on ${emulator.url}`);
+  for (const line of described.flatMap((d) => d.endpoints)) console.log(`  ${line}`);
+  console.log(`  CA certificate: ${caFile}`);
+  console.log(
+    `  admin API: ${emulator.url}${ADMIN_PREFIX}/ lists every admin route (method, path, what it does, body)`,
+  );
+  console.log("\nPoint a stack at it:");
+  for (const line of described.flatMap((d) => d.config)) console.log(`  ${line}`);
+  console.log("\nCtrl-C stops it.");
+}
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { port: { type: "string", default: "0" }, "usage-meter": { type: "string", multiple: true } },
-  });
-  const usageMeters = values["usage-meter"]?.length
-    ? Object.fromEntries(values["usage-meter"].map((spec) => {
-        const [name, version] = spec.split(":");
-        return [name, { version: version === "9" ? ("9" as const) : ("4" as const) }];
-      }))
-    : undefined;
-  const emulator = await startEmulator({ port: Number(values.port), usageMeters });
+  const { values } = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) return console.log(usage());
+  const emulator = await startEmulator(optionsFrom(values));
   const caFile = join(mkdtempSync(join(tmpdir(), "vcpp-emulator-")), "ca.pem");
   writeFileSync(caFile, emulator.caPem);
-  const first = Object.values(emulator.usageMeters)[0];
-  console.log(`pulumi-vcpp emulator listening on ${emulator.url}`);
-  for (const [name, um] of Object.entries(emulator.usageMeters)) {
-    console.log(`  Usage Meter "${name}" (${um.version}.x API, uuid ${um.uuid}): ${um.url}  user ${um.user}  password ${um.password}`);
-  }
-  console.log(`  CA certificate: ${caFile}`);
-  console.log(`  admin API: ${emulator.url}/__admin/ (GET /requests, GET /usage-meters/<name>, PATCH /usage-meters/<name>/products/<id>, ...)`);
-  console.log("\nPoint a stack at it:");
-  console.log(`  pulumi config set vcpp:usageMeterUrl ${first.url}`);
-  console.log(`  pulumi config set --secret vcpp:usageMeterPassword '${first.password}'`);
-  console.log(`  pulumi config set vcpp:caCertificates -- "$(cat ${caFile})"`);
-  console.log("\nCtrl-C stops it.");
-  const stop = () => void emulator.close().then(() => process.exit(0));
+  printSummary(emulator, caFile);
+  const stop = () =>
+    void emulator.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(error.message);
+        process.exit(1);
+      },
+    );
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 }
 
-main().catch((error) => {
-  console.error(error);
+/** A bad command line, from parseArgs or from checking a value. */
+function isUsageError(error: unknown): error is Error {
+  return error instanceof UsageError || String((error as { code?: unknown })?.code).startsWith("ERR_PARSE_ARGS");
+}
+
+main().catch((error: unknown) => {
+  if (isUsageError(error)) {
+    console.error(`emulator: ${error.message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  console.error(`emulator: ${(error as Error).message}`);
   process.exit(1);
 });

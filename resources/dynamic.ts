@@ -3,29 +3,66 @@
  * kind, sharing one context, hence one set of settings, sessions and tokens, per process.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { ResourceError, VcppError } from "../provider/errors";
 import { ClientRegistry } from "../provider/registry";
-import { ResourceError } from "../provider/errors";
 import { MeteredProductProvider } from "./metered-product";
 import { ProxyConfigProvider } from "./proxy-config";
 import type { ProviderKind } from "./shim";
 
 const context = new ClientRegistry();
 
-const providers: Record<ProviderKind, pulumi.dynamic.ResourceProvider> = {
+const providers: Record<ProviderKind, Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>> = {
   MeteredProduct: new MeteredProductProvider(context),
   ProxyConfig: new ProxyConfigProvider(context),
 };
 
-export function provider(kind: ProviderKind): pulumi.dynamic.ResourceProvider & { configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> } {
+export function provider(kind: ProviderKind): Required<pulumi.dynamic.ResourceProvider> {
   const implementation = providers[kind];
   if (!implementation) {
     const message = `pulumi-vcpp has no provider for ${kind}: the state was written by another version of the package`;
     throw new ResourceError({ resource: kind, code: "UNKNOWN_RESOURCE_KIND", message });
   }
-  return Object.assign(Object.create(implementation), {
+  // Every method the shim calls, each reporting its expected failures once (see `reported`).
+  return {
     /** The engine sends the whole stack config, decrypted; only `vcpp:*` keys are read. */
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
-      context.configure((key) => req.config.get(`vcpp:${key}`));
-    },
-  });
+    configure: (req) => reported(async () => context.configure((key) => req.config.get(`vcpp:${key}`))),
+    check: (olds, news) => reported(() => implementation.check(olds, news)),
+    diff: (id, olds, news) => reported(() => implementation.diff(id, olds, news)),
+    create: (inputs) => reported(() => implementation.create(inputs)),
+    read: (id, props) => reported(() => implementation.read(id, props)),
+    update: (id, olds, news) => reported(() => implementation.update(id, olds, news)),
+    delete: (id, props) => reported(() => implementation.delete(id, props)),
+  };
 }
+
+/*
+ * How a failure reaches the user. Pulumi's dynamic-provider server (@pulumi/pulumi
+ * cmd/dynamic-provider) returns a failed method's `error.message` to the engine, which shows it
+ * against the resource: that is the one report we want. For check, diff, read and delete (and the
+ * configure inside them) the server also prints `${error}: ${error.stack}` to stderr, which the
+ * engine shows again against the stack: the message twice on one line ("X: X"), then a stack trace
+ * into files the package does not ship, and the non-interactive display repeats all of it.
+ *
+ * A VcppError is an expected failure (refused credentials, bad config, a service's error): its
+ * message says everything, so the server's line for it is dropped. Only that exact line, and only
+ * for an error of this package that this wrapper saw fail: anything else the server prints (a
+ * TypeError's trace, for one: a bug keeps its stack) goes through untouched. Reshaping the error's
+ * `stack` or `toString` instead cannot help: the server's template prints something either way.
+ */
+const unprintedFailures = new Set<string>();
+
+async function reported<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    // Create and update failures are never printed, so a few lines may stay until the process ends.
+    if (error instanceof VcppError) unprintedFailures.add(`${error}: ${error.stack}`);
+    throw error;
+  }
+}
+
+const printError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  if (args.length === 1 && typeof args[0] === "string" && unprintedFailures.delete(args[0])) return;
+  printError(...args);
+};

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ResourceError, ServiceError } from "../provider/errors";
 import { ServiceClients } from "../provider/registry";
 import * as log from "../provider/log";
+import { waitFor } from "../provider/wait";
 import { isProductGone, normalizeFingerprint, ProductSpec, UsageMeterClient } from "../provider/usage-meter/client";
 import { PRODUCT_TYPES, ProductType } from "../provider/usage-meter/product-types";
 import { CertificateAction, Product } from "../provider/usage-meter/schemas";
@@ -121,9 +122,10 @@ const REPLACING_FIELDS = ["usageMeter", "productType", "host", "port"] as const;
 /** Fields `PUT /product` changes in place. */
 const UPDATABLE_FIELDS = ["user", "password", "vcId", "tkgmToken", "tkgmEdition", "tkgmMetric"] as const;
 
-/** How long to wait for the appliance to fetch a new product's certificate. */
+/** How long to wait for the appliance to fetch the certificate of a product it just registered. */
 const CERTIFICATE_WAIT_MS = 30_000;
 const CERTIFICATE_POLL_MS = 1_000;
+const CERTIFICATE_PROGRESS_MS = 5_000;
 
 /** @internal */
 export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
@@ -144,8 +146,12 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
       return before !== after;
     };
     const replaces = REPLACING_FIELDS.filter(differs);
-    const certificateWaiting = olds.pendingCertificateFingerprint !== undefined && news.acceptCertificate !== false;
-    const changes = replaces.length > 0 || [...UPDATABLE_FIELDS, "acceptCertificate"].some(differs) || olds.active === false || certificateWaiting;
+    const unmetered = unmeteredState({ ...olds, acceptCertificate: news.acceptCertificate as boolean | string });
+    const repair = replaces.length === 0 && unmetered?.repairable === true;
+    // The engine shows no reason for an update whose inputs did not change; this line is printed
+    // by `pulumi preview` (provider stderr, after the plan; verified with CLI 3.250).
+    if (repair) log.warn(`${describe(olds)}: update planned, ${unmetered.reason}; ${unmetered.advice}`);
+    const changes = replaces.length > 0 || [...UPDATABLE_FIELDS, "acceptCertificate"].some(differs) || repair;
     // Same host under another type or port: the appliance refuses two products with one host name.
     const sameHost = !differs("host") && !differs("usageMeter");
     return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && sameHost };
@@ -155,8 +161,9 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     const args = parseInputs(meteredProductInputs, inputs, "MeteredProduct", SECRET_FIELDS);
     const client = this.context.usageMeter(args.usageMeter);
     const spec = toSpec(args);
-    const product = await this.registerOrAdopt(client, spec);
-    const outs = await this.settle(client, args, product, undefined);
+    const { product, registeredNow } = await this.registerOrAdopt(client, spec);
+    const outs = await this.settle(client, args, product, undefined, registeredNow);
+    warnIfUnmetered(outs, "after pulumi up");
     return { id: String(outs.productId), outs };
   }
 
@@ -166,6 +173,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     if (!product) return { id: "", props: {} };
     const pending = await pendingFor(client, product.id);
     const outs = outputs(props, product, props.certificateFingerprint, pending);
+    warnIfUnmetered(outs, "on the appliance");
     // Inputs as the appliance reports them: the next preview then shows `user: "admin" => "root"`.
     return { id, props: outs, inputs: inputsOf(meteredProductInputs, outs) };
   }
@@ -193,7 +201,9 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
       product = await client.getProduct(args.productType, Number(id));
       if (!product) throw gone();
     }
-    return { outs: await this.settle(client, args, product, olds.certificateFingerprint) };
+    const outs = await this.settle(client, args, product, olds.certificateFingerprint, false);
+    warnIfUnmetered(outs, "after pulumi up");
+    return { outs };
   }
 
   async delete(id: string, props: MeteredProductOutputs): Promise<void> {
@@ -207,28 +217,39 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
    * port (left by an interrupted run, or made by hand), applying the declared credentials.
    * The POST is never repeated: when its answer is lost or it conflicts, the product is looked up.
    */
-  private async registerOrAdopt(client: UsageMeterClient, spec: ProductSpec): Promise<Product> {
+  private async registerOrAdopt(client: UsageMeterClient, spec: ProductSpec): Promise<{ product: Product; registeredNow: boolean }> {
     const existing = await client.findProduct(spec.productType, spec.host, spec.port);
     if (existing) {
       log.info(`MeteredProduct: adopting ${spec.productType} ${spec.host}:${spec.port}, already registered on ${client.baseUrl} as id ${existing.id}`);
-      return client.updateProduct(existing.id, spec);
+      return { product: await client.updateProduct(existing.id, spec), registeredNow: false };
     }
     try {
-      return await client.registerProduct(spec);
+      return { product: await client.registerProduct(spec), registeredNow: true };
     } catch (error) {
       const answerLost = error instanceof ServiceError && (error.status === undefined || error.status >= 500 || error.status === 409);
       if (!answerLost) throw error;
       const registered = await client.findProduct(spec.productType, spec.host, spec.port);
       if (!registered) throw error;
       log.info(`MeteredProduct: ${spec.productType} ${spec.host}:${spec.port} was registered (id ${registered.id}) although the answer was ${(error as ServiceError).status ?? "lost"}; adopting it`);
-      return client.updateProduct(registered.id, spec);
+      return { product: await client.updateProduct(registered.id, spec), registeredNow: true };
     }
   }
 
-  /** Accepts the product's pending certificate as declared, then reads the product's final state. */
-  private async settle(client: UsageMeterClient, args: MeteredProductInputs, product: Product, acceptedBefore: string | undefined): Promise<MeteredProductOutputs> {
+  /**
+   * Accepts the product's pending certificate as declared, and returns the product's final state.
+   * Only a product registered by this very run waits for its certificate: the appliance fetches it
+   * after answering; one registered before (adopted, or in the state) that has none pending gets none.
+   */
+  private async settle(client: UsageMeterClient, args: MeteredProductInputs, product: Product, acceptedBefore: string | undefined, registeredNow: boolean): Promise<MeteredProductOutputs> {
     let accepted = acceptedBefore;
-    let pending = await pendingFor(client, product.id, product.metered === false && args.acceptCertificate !== false ? CERTIFICATE_WAIT_MS : 0);
+    const expectCertificate = registeredNow && product.metered !== true && args.acceptCertificate !== false;
+    let pending = await waitFor({
+      what: `the appliance to fetch the certificate of ${args.productType} ${args.host}:${args.port} (id ${product.id})`,
+      timeoutMs: expectCertificate ? CERTIFICATE_WAIT_MS : 0,
+      pollMs: CERTIFICATE_POLL_MS,
+      progressEveryMs: CERTIFICATE_PROGRESS_MS,
+      poll: () => pendingFor(client, product.id),
+    });
     if (pending && args.acceptCertificate !== false) {
       const fingerprint = normalizeFingerprint(pending.data.certData.fingerprint_sha256);
       if (typeof args.acceptCertificate === "string" && normalizeFingerprint(args.acceptCertificate) !== fingerprint) {
@@ -243,9 +264,11 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
       await client.acceptCertificate(pending);
       accepted = fingerprint;
       pending = undefined;
+      // Acceptance answers no body, and changes `metered` and the status: read them back.
+      product = (await client.getProduct(args.productType, product.id)) ?? product;
     }
-    const current = (await client.getProduct(args.productType, product.id)) ?? product;
-    return outputs(args, current, accepted, pending);
+    // Otherwise the answer to the POST, PUT or GET just made is the appliance's current state.
+    return outputs(args, product, accepted, pending);
   }
 }
 
@@ -256,13 +279,54 @@ function toSpec(args: MeteredProductInputs): ProductSpec {
   return { productType: args.productType, host: args.host, port: args.port, user: args.user, password: args.password, extra };
 }
 
-async function pendingFor(client: UsageMeterClient, productId: number, waitMs = 0): Promise<CertificateAction | undefined> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const action = (await client.pendingCertificates()).find((a) => a.data.productId === productId);
-    if (action || Date.now() >= deadline) return action;
-    await new Promise((resolve) => setTimeout(resolve, CERTIFICATE_POLL_MS));
+async function pendingFor(client: UsageMeterClient, productId: number): Promise<CertificateAction | undefined> {
+  return (await client.pendingCertificates()).find((a) => a.data.productId === productId);
+}
+
+type MeteringState = Pick<MeteredProductOutputs, "active" | "metered" | "status" | "pendingCertificateFingerprint" | "acceptCertificate">;
+
+/**
+ * Why a product is not being metered, and whether an update of this resource repairs it.
+ * Repairable: deactivation (PUT /product re-activates) and a pending certificate the inputs
+ * accept. Not repairable: a certificate left pending by `acceptCertificate: false`, and a product
+ * that is active, has nothing pending and is still not metered (a rejected certificate, a
+ * collection failure): no call of this provider changes that, so no update is planned for it.
+ */
+export function unmeteredState(state: MeteringState): { reason: string; advice: string; repairable: boolean } | undefined {
+  const { active, metered, status, pendingCertificateFingerprint: pending, acceptCertificate } = state;
+  const says = status?.text ? ` (the appliance says "${status.code}: ${status.text}")` : "";
+  if (active === false) return { reason: `it is deactivated on the appliance${says}`, advice: "pulumi up re-activates it", repairable: true };
+  if (pending !== undefined && acceptCertificate === false) {
+    return {
+      reason: `its certificate (SHA-256 ${pending}) waits for acceptance and acceptCertificate is false`,
+      advice: "set acceptCertificate to true or to that fingerprint once verified, or accept it on the appliance",
+      repairable: false,
+    };
   }
+  if (pending !== undefined) {
+    const pinned = typeof acceptCertificate === "string" && !isUnknown(acceptCertificate) && normalizeFingerprint(acceptCertificate) !== pending;
+    const advice = pinned ? "it does not match acceptCertificate: verify it, then set acceptCertificate to its fingerprint" : "pulumi up accepts it";
+    return { reason: `a certificate (SHA-256 ${pending}) waits for acceptance`, advice, repairable: true };
+  }
+  if (metered !== false) return undefined;
+  const rejected = /reject/i.test(status?.text ?? "");
+  return {
+    reason: rejected ? `its certificate was rejected${says}` : `no certificate is pending and it is active${says}`,
+    advice: rejected
+      ? "accept the certificate on the appliance, or register the product anew with pulumi up --replace <its URN>"
+      : "check the product on the appliance (its status, credentials and certificate); this provider cannot repair it",
+    repairable: false,
+  };
+}
+
+function describe(product: Pick<MeteredProductOutputs, "productType" | "host" | "port" | "productId">): string {
+  return `MeteredProduct ${product.productType} ${product.host}:${product.port} (id ${product.productId})`;
+}
+
+/** Registered without being metered is the failure that matters for billing: never silent. */
+function warnIfUnmetered(outs: MeteredProductOutputs, when: string): void {
+  const unmetered = unmeteredState(outs);
+  if (unmetered) log.warn(`${describe(outs)} is registered but not metered ${when}: ${unmetered.reason}; ${unmetered.advice}`);
 }
 
 function normalizeAccept(value: unknown): unknown {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ServiceClients } from "../provider/registry";
+import * as log from "../provider/log";
 import { ProxySpec, UsageMeterClient } from "../provider/usage-meter/client";
 import { shimFor } from "./shim";
 import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, Same, usageMeterChanged, usageMeterName } from "./validation";
@@ -23,7 +24,15 @@ export interface ProxyConfigArgs {
   acceptDataUsage?: pulumi.Input<boolean>;
 }
 
-/** The appliance's network connection as it reports it. */
+/** Outputs that can be the appliance's word rather than the declared value (see `confirmed`). */
+export type ConfirmedOutput = "type" | "host" | "port" | "user" | "proxyInUse" | "dataUsageAccepted";
+
+/**
+ * The appliance's network connection as it reports it. The API documents no way to read the
+ * proxy back: the login answer's flags say whether a proxy is in use and whether the terms are
+ * accepted (4.x only), and `GET /http_proxy`, `GET /data_usage_acceptance` (undocumented) add the
+ * details where an appliance has them. What the appliance could not say keeps the declared value.
+ */
 export interface ProxyConfigOutputs {
   /** Name of the appliance in `vcpp:usageMeters`; absent for the `vcpp:usageMeter*` keys. */
   usageMeter?: string;
@@ -41,8 +50,12 @@ export interface ProxyConfigOutputs {
   acceptDataUsage: boolean;
   /** The appliance's API base URL. */
   usageMeterUrl: string;
-  /** Whether the appliance has the data usage terms accepted. */
+  /** Whether the appliance has the data usage terms accepted (the declared value if it could not say). */
   dataUsageAccepted: boolean;
+  /** Whether the appliance goes through a proxy; absent when it could not say (9.x without `GET /http_proxy`). */
+  proxyInUse?: boolean;
+  /** The outputs that are what the appliance reported; every other one is the declared value. */
+  confirmed: ConfirmedOutput[];
 }
 
 /** @internal */
@@ -91,7 +104,9 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
     const declaredChanged = DECLARED_FIELDS.some((f) => isUnknown(news[f]) || olds[f] !== news[f]);
     const wantsAccepted = (news.acceptDataUsage ?? true) as boolean;
     const acceptanceDrifted = olds.acceptDataUsage !== wantsAccepted || olds.dataUsageAccepted !== wantsAccepted;
-    return { changes: replaces.length > 0 || declaredChanged || acceptanceDrifted, replaces };
+    // Without the settings read back, the login's flag still shows a proxy set, or removed, by hand.
+    const proxyInUseDrifted = olds.proxyInUse !== undefined && !isUnknown(news.type) && olds.proxyInUse !== (news.type !== "none");
+    return { changes: replaces.length > 0 || declaredChanged || acceptanceDrifted || proxyInUseDrifted, replaces };
   }
 
   async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
@@ -104,6 +119,9 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
   async read(id: string, props: ProxyConfigOutputs): Promise<pulumi.dynamic.ReadResult> {
     const client = this.context.usageMeter(props.usageMeter);
     const outs = await observe(client, props);
+    if (outs.proxyInUse && props.type === "none" && !outs.confirmed.includes("type")) {
+      log.warn(`ProxyConfig on ${client.baseUrl}: the appliance reports that it goes through a proxy, where a direct connection is declared; it does not say which (no GET /http_proxy). pulumi up sets the declared connection`);
+    }
     // Inputs as the appliance reports them, so the next preview shows which declared field differs.
     return { id, props: outs, inputs: inputsOf(proxyConfigInputs, outs) };
   }
@@ -119,30 +137,64 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
   }
 }
 
+/**
+ * Only documented calls decide: the terms are set when the appliance's word (the login's flag, or
+ * the undocumented read where it answers) differs from the declaration, or is not known
+ * (setting a flag to its value is harmless); then `PUT /test_proxy` applies the connection.
+ */
 async function apply(client: UsageMeterClient, args: ProxyConfigInputs): Promise<ProxyConfigOutputs> {
-  if ((await client.dataUsageAccepted()) !== args.acceptDataUsage) await client.setDataUsageAcceptance(args.acceptDataUsage);
+  const accepted = await knownAcceptance(client, true);
+  if (accepted !== args.acceptDataUsage) await client.setDataUsageAcceptance(args.acceptDataUsage);
   const { type, host, port, user, password } = args;
   const spec: ProxySpec = type === "none" ? { type } : { type, host, port, user, password };
   await client.applyProxy(spec);
-  return observe(client, args);
+  return observe(client, args, true);
 }
 
-/** The declared inputs overlaid with what the appliance reports; the proxy password cannot be read back. */
-async function observe(client: UsageMeterClient, declared: ProxyConfigInputs): Promise<ProxyConfigOutputs> {
-  const [proxy, dataUsageAccepted] = await Promise.all([client.proxySettings(), client.dataUsageAccepted()]);
-  const direct = proxy.type === "none";
+/**
+ * What the appliance reports, over the declaration. `afterWrite`: the create or update already
+ * happened, so a failing extra read is a warning, never a failure of it (read lets it fail).
+ */
+async function observe(client: UsageMeterClient, declared: ProxyConfigInputs, afterWrite = false): Promise<ProxyConfigOutputs> {
+  const [settings, dataUsageAccepted] = await Promise.all([extra(client.readProxySettings(), afterWrite, client), knownAcceptance(client, afterWrite)]);
+  const { proxyInUse } = await client.applianceFlags();
+  const confirmed: ConfirmedOutput[] = [];
+  if (proxyInUse !== undefined) confirmed.push("proxyInUse");
+  if (dataUsageAccepted !== undefined) confirmed.push("dataUsageAccepted");
+  // The settings when read back; else "no proxy" is the whole truth, and "a proxy" says too little.
+  const reported = settings ?? (proxyInUse === false ? { type: "none" as const } : undefined);
+  if (reported) confirmed.unshift("type", "host", "port", "user");
+  const connection = reported ?? declared;
+  const direct = connection.type === "none";
   const outs: ProxyConfigOutputs = {
     usageMeter: declared.usageMeter,
-    type: proxy.type,
-    host: direct ? undefined : (proxy.host ?? undefined),
-    port: direct ? undefined : (proxy.port ?? undefined),
-    user: direct ? undefined : (proxy.user ?? undefined),
+    type: connection.type,
+    host: direct ? undefined : (connection.host ?? undefined),
+    port: direct ? undefined : (connection.port ?? undefined),
+    user: direct ? undefined : (connection.user ?? undefined),
     password: direct ? undefined : declared.password,
     acceptDataUsage: declared.acceptDataUsage,
     usageMeterUrl: client.baseUrl,
-    dataUsageAccepted,
+    dataUsageAccepted: dataUsageAccepted ?? declared.acceptDataUsage,
+    proxyInUse,
+    confirmed,
   };
   return Object.fromEntries(Object.entries(outs).filter(([, v]) => v !== undefined)) as ProxyConfigOutputs;
+}
+
+/** The acceptance as the undocumented read reports it where the appliance has it, else the login's flag. */
+async function knownAcceptance(client: UsageMeterClient, tolerant: boolean): Promise<boolean | undefined> {
+  return (await extra(client.readDataUsageAcceptance(), tolerant, client)) ?? (await client.applianceFlags()).dataUsageAccepted;
+}
+
+async function extra<T>(read: Promise<T | undefined>, tolerant: boolean, client: UsageMeterClient): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (!tolerant) throw error;
+    log.warn(`ProxyConfig on ${client.baseUrl}: ${(error as Error).message}; taken as not known`);
+    return undefined;
+  }
 }
 
 /**
@@ -153,7 +205,7 @@ async function observe(client: UsageMeterClient, declared: ProxyConfigInputs): P
 export class ProxyConfig extends pulumi.dynamic.Resource {
   /** Name of the appliance in `vcpp:usageMeters`; undefined for the `vcpp:usageMeter*` keys. */
   declare readonly usageMeter: pulumi.Output<string | undefined>;
-  /** `none` for a direct connection, or the kind of proxy, as the appliance reports it. */
+  /** `none` for a direct connection, or the kind of proxy (the appliance's word when `confirmed` says so). */
   declare readonly type: pulumi.Output<"none" | "http" | "https">;
   /** The proxy's host name or address as the appliance reports it; undefined for a direct connection. */
   declare readonly host: pulumi.Output<string | undefined>;
@@ -170,14 +222,18 @@ export class ProxyConfig extends pulumi.dynamic.Resource {
   declare readonly acceptDataUsage: pulumi.Output<boolean>;
   /** The appliance's API base URL, e.g. `https://usage-meter.corp.example:8443/api/v1`. */
   declare readonly usageMeterUrl: pulumi.Output<string>;
-  /** Whether the appliance has the data usage terms accepted, as it reports it. */
+  /** Whether the appliance has the data usage terms accepted (the declared value if it could not say). */
   declare readonly dataUsageAccepted: pulumi.Output<boolean>;
+  /** Whether the appliance goes through a proxy; undefined when it could not say (9.x without `GET /http_proxy`). */
+  declare readonly proxyInUse: pulumi.Output<boolean | undefined>;
+  /** The outputs that are what the appliance reported; every other one is the declared value. */
+  declare readonly confirmed: pulumi.Output<ConfirmedOutput[]>;
 
   constructor(name: string, args: ProxyConfigArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       shimFor("ProxyConfig"),
       name,
-      { usageMeterUrl: undefined, dataUsageAccepted: undefined, ...args, password: args.password && pulumi.secret(args.password) },
+      { usageMeterUrl: undefined, dataUsageAccepted: undefined, proxyInUse: undefined, confirmed: undefined, ...args, password: args.password && pulumi.secret(args.password) },
       { ...opts, additionalSecretOutputs: SECRET_FIELDS },
       "vcpp",
       "ProxyConfig",

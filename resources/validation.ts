@@ -60,6 +60,7 @@ export const hostName = z
   .max(253, "must be at most 253 characters")
   .regex(/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9A-Fa-f:.]+$/, "must be a host name or IP address, without scheme, port or path");
 
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 export const nonEmpty = z.string("must be a string").min(1, "must not be empty").max(1024, "must be at most 1024 characters").refine((s) => !/[\u0000-\u001f]/.test(s), "must not contain control characters");
 
 /** A named appliance from `vcpp:usageMeters`; absent means the `vcpp:usageMeter*` keys. */

@@ -23,8 +23,11 @@ const loginAnswer = z
   })
   .refine((a) => a.sessionid !== undefined || a.accessToken !== undefined, "has neither sessionid (4.x) nor accessToken (9.x)");
 
-/** The session of one user on the appliance `http` talks to (its base URL ends in `/api/v1`). */
-export function usageMeterSession(http: HttpClient, login: UsageMeterLogin): Authenticator {
+/**
+ * The session of one user on the appliance `http` talks to (its base URL ends in `/api/v1`).
+ * `onLogin` sees each login answer (the 4.x one also tells about the appliance's settings).
+ */
+export function usageMeterSession(http: HttpClient, login: UsageMeterLogin, onLogin?: (answer: Record<string, unknown>) => void): Authenticator {
   const { user, password, apiVersion } = login;
   registerSecret(password);
   const key = { service: "usage-meter", endpoint: http.endpoint.baseUrl, identity: user, secret: password };
@@ -38,6 +41,7 @@ export function usageMeterSession(http: HttpClient, login: UsageMeterLogin): Aut
       schema: loginAnswer,
       idempotent: true, // a second session is harmless
     });
+    onLogin?.(answer);
     if (answer.sessionid !== undefined) {
       registerSecret(answer.sessionid);
       return { headers: { sessionId: answer.sessionid } };

@@ -3,12 +3,14 @@
  * `sessionId` header; 9.x at `https://UM/api/v1` with a bearer token). One login per appliance
  * URL and user per process, shared by every resource; a refused session logs in again once.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Authenticator, Call, Endpoint, HttpClient } from "../http/client";
 import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "../errors";
 import { usageMeterSession } from "../auth/usage-meter-session";
-import { agentInfoSchema, CertificateAction, dataUsageSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
+import * as log from "../log";
+import { agentInfoSchema, ApplianceFlags, CertificateAction, dataUsageSchema, loginFlagsSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
 
 export const SERVICE = "Usage Meter";
 
@@ -34,6 +36,19 @@ export interface ProxySpec {
   password?: string;
 }
 
+/**
+ * What the appliance said about its settings in its login answer (4.x: `http_proxy`,
+ * `data_usage_acceptance`; 9.x: nothing, so undefined), overlaid with what this process set or
+ * read since: the login is shared and cached for the process, so its flags would otherwise go
+ * stale the moment this process applies a proxy or accepts the terms. A change by hand after
+ * the login is seen by the next login, i.e. the next `pulumi` command (a new provider process).
+ * Kept by appliance, user and a hash of the password, as the login itself is shared.
+ */
+const flagsByLogin = new Map<string, ApplianceFlags>();
+
+/** Statuses with which an appliance says it has no such route: the undocumented reads are extras. */
+const NO_SUCH_ROUTE = [404, 405, 501];
+
 /** "No such product" is a 502 with the appliance's own error body; a bare 502 (a proxy's) is a failure. */
 const isUsageMeterError = (status: number, body: string) => status === 502 && /"errCode"\s*:/.test(body);
 
@@ -51,6 +66,7 @@ export class UsageMeterClient {
   readonly http: HttpClient;
   readonly baseUrl: string;
   private readonly auth: Authenticator;
+  private readonly loginKey: string;
 
   constructor(readonly connection: UsageMeterConnection, options: Partial<Endpoint> = {}) {
     this.baseUrl = apiBaseUrl(connection.url);
@@ -62,16 +78,32 @@ export class UsageMeterClient {
       hint: usageMeterHint,
       ...options,
     });
-    this.auth = usageMeterSession(this.http, connection);
+    this.loginKey = `${this.baseUrl}|${connection.user}|${createHash("sha256").update(connection.password).digest("hex")}`;
+    this.auth = usageMeterSession(this.http, connection, (answer) => flagsByLogin.set(this.loginKey, loginFlagsSchema.parse(answer)));
   }
 
   async agentInfo(): Promise<z.infer<typeof agentInfoSchema>> {
     return this.http.request({ operation: "read appliance identity", method: "GET", path: "agent_info", searchParams: { um_uuid: true }, schema: agentInfoSchema }, this.auth);
   }
 
-  async dataUsageAccepted(): Promise<boolean> {
-    const answer = await this.http.request({ operation: "read data usage acceptance", method: "GET", path: "data_usage_acceptance", schema: dataUsageSchema }, this.auth);
-    return answer.accepted;
+  /** The appliance's flags as this process knows them (logging in if it has not yet). */
+  async applianceFlags(): Promise<ApplianceFlags> {
+    await this.auth.headers();
+    return { ...flagsByLogin.get(this.loginKey) };
+  }
+
+  /** Keeps the login's flags current; a flag the login did not report (9.x) stays not known. */
+  private recordFlags(flags: ApplianceFlags): void {
+    const known = flagsByLogin.get(this.loginKey);
+    if (!known) return;
+    for (const key of ["proxyInUse", "dataUsageAccepted"] as const) if (known[key] !== undefined && flags[key] !== undefined) known[key] = flags[key];
+  }
+
+  /** `GET /data_usage_acceptance`, undocumented: undefined when the appliance has no such route. */
+  async readDataUsageAcceptance(): Promise<boolean | undefined> {
+    const answer = await this.extra({ operation: "read data usage acceptance", method: "GET", path: "data_usage_acceptance", schema: dataUsageSchema });
+    if (answer !== undefined) this.recordFlags({ dataUsageAccepted: answer.accepted });
+    return answer?.accepted;
   }
 
   async setDataUsageAcceptance(accepted: boolean): Promise<void> {
@@ -80,29 +112,52 @@ export class UsageMeterClient {
       { operation: "set data usage acceptance", method: "POST", path: "data_usage_acceptance", json: { accepted }, schema: ignoredBody, idempotent: true },
       this.auth,
     );
+    this.recordFlags({ dataUsageAccepted: accepted });
   }
 
-  async proxySettings(): Promise<ProxySettings> {
-    return this.http.request({ operation: "read network connection", method: "GET", path: "http_proxy", schema: proxySettingsSchema }, this.auth);
+  /** `GET /http_proxy`, undocumented: undefined when the appliance has no such route. */
+  async readProxySettings(): Promise<ProxySettings | undefined> {
+    const settings = await this.extra({ operation: "read network connection", method: "GET", path: "http_proxy", schema: proxySettingsSchema });
+    if (settings !== undefined) this.recordFlags({ proxyInUse: settings.type !== "none" });
+    return settings;
   }
 
-  /** Applies a network connection; the appliance tests it first and keeps it only if the test passes. */
+  /** A call to a route no reference documents: its absence (404, 405, 501) is "not known", not a failure. */
+  private async extra<S extends z.ZodType>(call: Call<S>): Promise<z.infer<S> | undefined> {
+    const reply = await this.http.send({ ...call, acceptStatuses: NO_SUCH_ROUTE }, this.auth);
+    if (reply.ok) return reply.body;
+    log.debug(`${SERVICE} at ${this.baseUrl} has no ${call.method} /${call.path} (${reply.status}): not known`);
+    return undefined;
+  }
+
+  /**
+   * Applies a network connection; the appliance tests it first and keeps it only if the test
+   * passes. `test_result` is read liberally (schemas.ts); a value that is neither a pass nor a
+   * failure is trusted as the 2xx it came with, and warned about.
+   */
   async applyProxy(spec: ProxySpec): Promise<void> {
     const json = spec.type === "none" ? { type: "none", host: "direct" } : spec;
     const call = { operation: "set network connection", method: "PUT" as const, path: "test_proxy" };
     const answer = await this.http.request({ ...call, json, schema: proxyTestSchema }, this.auth);
-    if (!answer.test_result) {
-      const detail = `the appliance could not reach the cloud through ${spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`}${answer.message ? `: ${answer.message}` : ""}`;
+    const result = answer?.test_result;
+    const through = spec.type === "none" ? "a direct connection" : `${spec.type}://${spec.host}:${spec.port}`;
+    if (result?.outcome === "failed") {
       throw new ServiceError({
         call: this.http.describe(call),
-        detail,
+        detail: `the appliance could not reach the cloud through ${through}${answer?.message ? `: ${answer.message}` : ""}`,
         code: "PROXY_TEST_FAILED",
         status: 202,
-        errCode: answer.error_code?.toString(),
-        serverMessage: answer.message ?? undefined,
+        errCode: answer?.error_code,
+        serverMessage: answer?.message,
         hint: "Check the proxy host, port and credentials, and that the proxy allows the appliance out",
       });
     }
+    // An absent test_result (seed 000 shows no body at all) is the 2xx's pass.
+    if (result?.outcome === "unrecognised" && result.value !== undefined && result.value !== null) {
+      const said = [answer?.message, answer?.error_code && `error code ${answer.error_code}`].filter(Boolean).join(", ");
+      log.warn(`${SERVICE} at ${this.baseUrl}: the test of ${through} answered test_result ${JSON.stringify(result.value)}${said ? ` (${said})` : ""}, which this client does not know; taken as a pass, as the answer was a success status`);
+    }
+    this.recordFlags({ proxyInUse: spec.type !== "none" });
   }
 
   async listProducts(productType?: ProductType): Promise<Product[]> {
@@ -166,8 +221,19 @@ function productBody(spec: ProductSpec): Record<string, unknown> {
   return { productType: spec.productType, host: spec.host, port: spec.port, user: spec.user, password: spec.password, ...spec.extra };
 }
 
+/**
+ * Refresh, `preview --refresh` and destroy run the provider with the stack config recorded in
+ * state by the last `pulumi up` (even one that changed no resource), not the config as it is now: after a
+ * password is corrected they keep failing until something records the new one (CLI 3.250 has
+ * `--run-program` for refresh, preview, up and destroy).
+ */
+export const CREDENTIALS_REFUSED =
+  "The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword (or the named appliance in vcpp:usageMeters). " +
+  "A refresh (pulumi refresh, pulumi preview --refresh, pulumi up --refresh) and pulumi destroy use the configuration recorded in state by the last pulumi up, not the stack config as it is now: " +
+  "after correcting it, run pulumi up, or add --run-program (pulumi refresh --run-program, pulumi preview --refresh --run-program), which runs the program and uses the current configuration";
+
 function usageMeterHint(status: number | undefined, errCode: string | undefined): string | undefined {
-  if (status === 401) return "The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword (or the named appliance in vcpp:usageMeters)";
+  if (status === 401) return CREDENTIALS_REFUSED;
   if (errCode === "ERR_PM_HOST_NAME_CONFLICT") return "Another product is already registered with this host name: remove it on the appliance, or declare it with its own product type";
   if (status === 400) return "The appliance rejected the request body: check the product's fields for its type";
   return undefined;

@@ -1,51 +1,139 @@
 /**
- * The Usage Meter API's answers, as zod schemas. Fields the reference types loosely are read
- * liberally (numbers that may come as strings, nullable strings); each choice it leaves open is
- * noted where it is made.
+ * The Usage Meter API's answers, as zod schemas. The references give field names, rarely types,
+ * so fields are read liberally: what an appliance could plausibly send for the value is
+ * accepted, turned into one type, and anything else is a BAD_RESPONSE naming the field. Each
+ * choice the references leave open is noted where it is made.
  */
 import { z } from "zod";
 
 export { PRODUCT_TYPES, ProductType } from "./product-types";
 
+/** Absent and `null` are the same to this client: nothing reported. */
+const absentAsUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
+
+/**
+ * A whole number sent as a number or as its decimal text (`7` or `"7"`): ids and ports. Not
+ * `z.coerce`, which would turn `null`, `""` or `true` into a number.
+ */
+export const integerish = z.union([z.number().int(), z.string().trim().regex(/^-?\d+$/, "expected a whole number").transform(Number)]);
+
+/** A number or a string, kept as sent (version parts, which may be `"0"` or `"0-beta"`). */
 export const numberish = z.union([z.number(), z.string()]);
 
+/** A flag sent as a boolean or as `"true"`/`"false"` (any case); nothing else is guessed at. */
+export const booleanish = z.union([z.boolean(), z.string().trim().toLowerCase().pipe(z.enum(["true", "false"])).transform((s) => s === "true")]);
+
+/**
+ * A point in time as epoch milliseconds: a number, digits, or an ISO-8601 text. The references
+ * give no unit; a number below 10^11 is read as seconds (it would be 1973 in milliseconds).
+ * Text that is not a date is undefined: a timestamp is never a reason to refuse an answer.
+ */
+export const timestamp = z.union([z.number(), z.string()]).transform((value) => {
+  const number = typeof value === "number" ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(number)) return undefined;
+  return number < 1e11 ? number * 1000 : number;
+});
+
+/** A text the appliance may send as `null`. */
+const optionalText = z.string().nullish().transform(absentAsUndefined);
+
 export const productSchema = z.looseObject({
-  id: z.coerce.number().int(),
+  id: integerish,
   host: z.string(),
-  port: z.coerce.number().int(),
-  user: z.string().optional(),
+  port: integerish,
+  user: optionalText,
   productType: z.string(),
-  fullName: z.string().nullish(),
-  version: z.string().nullish(),
-  active: z.boolean().optional(),
-  metered: z.boolean().optional(),
-  lastChanged: numberish.nullish(),
-  instanceUUID: z.string().nullish(),
-  status: z.object({ code: z.string(), text: z.string().nullish(), lastChanged: numberish.nullish() }).nullish(),
+  fullName: optionalText,
+  version: optionalText,
+  active: booleanish.nullish().transform(absentAsUndefined),
+  metered: booleanish.nullish().transform(absentAsUndefined),
+  lastChanged: timestamp.nullish().transform(absentAsUndefined),
+  instanceUUID: optionalText,
+  status: z.looseObject({ code: z.string(), text: optionalText, lastChanged: timestamp.nullish().transform(absentAsUndefined) }).nullish().transform(absentAsUndefined),
 });
 export type Product = z.infer<typeof productSchema>;
 
 export const certificateActionSchema = z.looseObject({
   code: z.literal("Cert"),
   data: z.looseObject({
-    productId: z.coerce.number().int(),
+    productId: integerish,
     certificateId: z.string(),
     productType: z.string(),
-    certData: z.looseObject({ fingerprint_sha256: z.string(), subjectDN: z.string().optional(), issuerDN: z.string().optional(), notAfter: numberish.optional() }),
+    certData: z.looseObject({
+      fingerprint_sha256: z.string(),
+      subjectDN: optionalText,
+      issuerDN: optionalText,
+      notAfter: timestamp.nullish().transform(absentAsUndefined),
+    }),
   }),
 });
 export type CertificateAction = z.infer<typeof certificateActionSchema>;
 export const userActionSchema = z.union([certificateActionSchema, z.looseObject({ code: z.string() })]);
 
+/**
+ * `GET /http_proxy`: no reference documents it (api-reference §7); read only as an extra. The
+ * type is read in any case (`"HTTP"`), since the documented `PUT /test_proxy` uses lower case.
+ */
 export const proxySettingsSchema = z.looseObject({
-  type: z.enum(["none", "http", "https"]),
-  host: z.string().nullish(),
-  port: z.coerce.number().int().nullish(),
-  user: z.string().nullish(),
+  type: z.string().trim().toLowerCase().pipe(z.enum(["none", "http", "https"])),
+  host: optionalText,
+  port: integerish.nullish().transform(absentAsUndefined),
+  user: optionalText,
 });
 export type ProxySettings = z.infer<typeof proxySettingsSchema>;
 
-export const proxyTestSchema = z.looseObject({ test_result: z.boolean(), message: z.string().nullish(), error_code: numberish.nullish() });
+/** Values of `test_result` that mean the appliance reached the cloud, or did not (upper-cased). */
+const PASSED = ["TRUE", "SUCCESS", "SUCCEEDED", "SUCCESSFUL", "OK", "PASS", "PASSED"];
+const FAILED = ["FALSE", "FAILURE", "FAIL", "FAILED", "ERROR", "KO", "UNREACHABLE"];
+
+/** What `test_result` says: passed, failed, or a value this client does not know (kept for the warning). */
+export type ProxyTestOutcome = { outcome: "passed" | "failed" } | { outcome: "unrecognised"; value: unknown };
+
+/** Reads `test_result` liberally: a boolean, or the usual words in any case; anything else is unrecognised. */
+export function proxyTestOutcome(value: unknown): ProxyTestOutcome {
+  if (value === true) return { outcome: "passed" };
+  if (value === false) return { outcome: "failed" };
+  const word = typeof value === "string" ? value.trim().toUpperCase() : undefined;
+  if (word !== undefined && PASSED.includes(word)) return { outcome: "passed" };
+  if (word !== undefined && FAILED.includes(word)) return { outcome: "failed" };
+  return { outcome: "unrecognised", value };
+}
+
+/**
+ * `PUT /test_proxy`: seed 000 shows no answer body, the 4.x reference `{test_result, message,
+ * error_code}` with no types: an empty body is a pass (the 2xx says it); `error_code` may be a
+ * number, a text or null and is kept as text.
+ */
+export const proxyTestSchema = z
+  .looseObject({
+    test_result: z.unknown().transform(proxyTestOutcome),
+    message: optionalText,
+    error_code: z.union([z.number(), z.string()]).nullish().transform((code) => (code === null || code === undefined || code === "" ? undefined : String(code))),
+  })
+  .optional();
+
 /** Asked with `um_uuid=true`, the appliance names its UUID: the agent id the cloud knows it by. */
-export const agentInfoSchema = z.looseObject({ uuid: z.string().min(1), major_version: numberish, minor_version: numberish, build_number: numberish.optional() });
-export const dataUsageSchema = z.looseObject({ accepted: z.boolean() });
+export const agentInfoSchema = z.looseObject({
+  uuid: z.string().min(1),
+  major_version: numberish,
+  minor_version: numberish,
+  build_number: numberish.nullish().transform(absentAsUndefined),
+});
+
+/** `GET /data_usage_acceptance`: undocumented (api-reference §7), read only as an extra. */
+export const dataUsageSchema = z.looseObject({ accepted: booleanish });
+
+/**
+ * The login answer's flags: 4.x sends `http_proxy` and `data_usage_acceptance` (seed 000, the only
+ * documented way to learn either); 9.x sends neither. A flag that is absent or not boolean-like
+ * is not known, never a failed login.
+ */
+export const loginFlagsSchema = z
+  .looseObject({ http_proxy: booleanish.optional().catch(undefined), data_usage_acceptance: booleanish.optional().catch(undefined) })
+  .transform((answer): ApplianceFlags => ({ proxyInUse: answer.http_proxy, dataUsageAccepted: answer.data_usage_acceptance }));
+
+/** What the appliance says of its settings; undefined: it did not say. */
+export interface ApplianceFlags {
+  proxyInUse?: boolean;
+  dataUsageAccepted?: boolean;
+}

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Context } from "mocha";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
 import { EngineUnavailableError, installEngine, LocalStack, REPO_ROOT } from "../../scripts/local-stack";
-import { stackConfigFor } from "../helpers/emulator";
+import { closeAfterFailure, stackConfigFor } from "../helpers/emulator";
 
 export const PROGRAM_DIR = join(REPO_ROOT, "test", "e2e", "program");
 
@@ -49,7 +49,7 @@ export class E2eStack {
 
   static async start(context: Context, options: { emulator?: EmulatorOptions; config?: (emulator: RunningEmulator) => Record<string, string | { secret: string }> } = {}): Promise<E2eStack> {
     const engineBin = await engineOrSkip(context);
-    const emulator = await startEmulator({ quiet: true, ...options.emulator });
+    const emulator = await startEmulator({ quiet: true, onUnhandledRequest: "error", ...options.emulator });
     try {
       const stack = await LocalStack.create({ engineBin, projectDir: PROGRAM_DIR, stackName: "e2e" });
       const e2e = new E2eStack(emulator, stack);
@@ -59,7 +59,7 @@ export class E2eStack {
       await stack.setAllConfig(config);
       return e2e;
     } catch (error) {
-      await emulator.close();
+      await closeAfterFailure(emulator, error);
       throw error;
     }
   }
@@ -81,9 +81,13 @@ export class E2eStack {
     return [...this.secrets, ...this.issuedCredentials()].filter((secret) => secret.length >= 6 && text.includes(secret));
   }
 
+  /** Removes the stack and closes the emulator; fails if a request reached no emulator route. */
   async dispose(): Promise<void> {
-    await this.stack.dispose();
-    await this.emulator.close();
+    try {
+      await this.stack.dispose();
+    } finally {
+      await this.emulator.close();
+    }
   }
 }
 

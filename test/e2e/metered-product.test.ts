@@ -130,3 +130,32 @@ describe("MeteredProduct adoption through the real Pulumi engine", function () {
     assert.deepEqual(e2e.emulator.admin.products(), []);
   });
 });
+
+describe("MeteredProduct registered but not metered, through the real Pulumi engine", function () {
+  this.timeout(300_000);
+  let e2e: E2eStack;
+  before(async function () {
+    e2e = await E2eStack.start(this);
+  });
+  after(async () => e2e?.dispose());
+  const output = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
+
+  it("pulumi up shows the warning for a product left unmetered", async () => {
+    await e2e.declare({ products: { vcda: { ...vcda, acceptCertificate: false } } }, passwords);
+    const up = await e2e.stack.up();
+    assert.match(output(up), /is registered but not metered after pulumi up: its certificate \(SHA-256 [0-9A-F:]+\) waits for acceptance and acceptCertificate is false/);
+  });
+
+  it("pulumi preview --refresh shows why it plans an update for a deactivated product", async () => {
+    await e2e.declare({ products: { vcda } }, passwords);
+    await e2e.stack.up();
+    const id = e2e.emulator.admin.products()[0].id as number;
+    e2e.emulator.admin.changeProduct("default", id, { active: false });
+    const preview = await e2e.stack.pulumiOk(["preview", "--refresh", "--diff"]);
+    assert.match(output(preview), /~ pulumi-nodejs:dynamic\/vcpp:MeteredProduct: \(update\)/, "an update is planned");
+    assert.match(output(preview), /~ active\s*: true => false/, "the refresh shows the deactivation");
+    assert.match(output(preview), /update planned, it is deactivated on the appliance .*pulumi up re-activates it/);
+    await e2e.stack.up({ refresh: true });
+    assert.deepEqual(e2e.emulator.admin.products().map((p) => [p.active, (p.status as { text: string }).text]), [[true, "Collecting"]]);
+  });
+});

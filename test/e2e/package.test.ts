@@ -39,7 +39,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vcpp from "pulumi-vcpp";
 import * as emulator from "pulumi-vcpp/emulator";
 import {
-  ConfigError, ErrorCode, getPendingCertificates, getPendingCertificatesOutput, getUsageMeterInfo,
+  ConfigError, ConfirmedOutput, ErrorCode, getPendingCertificates, getPendingCertificatesOutput, getUsageMeterInfo,
   getUsageMeterInfoOutput, InputError, InputIssue, MeteredProduct, MeteredProductArgs,
   MeteredProductOutputs, PendingCertificate, PendingCertificates, PRODUCT_TYPES, ProductType, ProxyConfig,
   ProxyConfigArgs, ProxyConfigOutputs, ResourceError, ServiceError, UsageMeterFunctionArgs,
@@ -55,6 +55,7 @@ const productArgs: MeteredProductArgs = { productType: type, host: "vc.corp.exam
 const product = new MeteredProduct("vcenter", productArgs, { dependsOn: network });
 export const metered: pulumi.Output<boolean> = product.metered;
 export const url: pulumi.Output<string> = network.usageMeterUrl;
+export const confirmed: pulumi.Output<ConfirmedOutput[]> = network.confirmed;
 const outputs: Pick<MeteredProductOutputs, "productId"> & Pick<ProxyConfigOutputs, "dataUsageAccepted"> = { productId: 1, dataUsageAccepted: true };
 const info: Promise<UsageMeterInfo> = getUsageMeterInfo({} as UsageMeterFunctionArgs);
 const pending: Promise<PendingCertificates> = getPendingCertificates();

@@ -86,3 +86,47 @@ describe("ProxyConfig through the real Pulumi engine", function () {
     assert.deepEqual(appliance("east").proxy, { type: "none" });
   });
 });
+
+describe("ProxyConfig through the real Pulumi engine, on an appliance without the undocumented reads", function () {
+  this.timeout(300_000);
+  let e2e: E2eStack;
+  const appliance = () => e2e.emulator.admin.appliance();
+
+  before(async function () {
+    // No GET /http_proxy, no GET /data_usage_acceptance: only the login answer's flags say anything.
+    e2e = await E2eStack.start(this, { emulator: { usageMeters: { default: { undocumentedRoutes: false } } } });
+  });
+  after(async () => e2e?.dispose());
+
+  it("pulumi up applies the proxy and the terms; a second preview has nothing to do", async () => {
+    await e2e.declare({ proxies: { network: proxy } }, passwords);
+    await e2e.stack.up();
+    assert.deepEqual(appliance().proxy, { type: "http", host: proxy.host, port: proxy.port, user: proxy.user, password: passwords.proxy });
+    assert.equal(appliance().dataUsageAccepted, true);
+    assert.ok(e2e.emulator.requests.some((r) => r.path.endsWith("/http_proxy") && r.status === 404), "the undocumented read was tried and missing");
+    assert.deepEqual((await e2e.stack.preview({ refresh: true })).changes, []);
+  });
+
+  it("pulumi preview --refresh shows a proxy removed by hand, and pulumi up --refresh puts it back", async () => {
+    e2e.emulator.admin.setProxy("default", { type: "none" });
+    const preview = await e2e.stack.preview({ refresh: true });
+    assert.deepEqual(preview.changes.map((s) => [s.op, nameOf(s.urn)]), [["update", "network"]]);
+    // The login answer's `http_proxy: false` is the whole truth: no proxy, so no host, port, user or password.
+    assert.deepEqual(changedInputs(preview.changes[0]), ["host", "password", "port", "type", "user"]);
+    await e2e.stack.up({ refresh: true });
+    assert.equal(appliance().proxy.host, proxy.host);
+  });
+
+  it("pulumi preview --refresh shows the terms revoked by hand, and pulumi up --refresh accepts them again", async () => {
+    e2e.emulator.admin.setDataUsageAccepted("default", false);
+    const preview = await e2e.stack.preview({ refresh: true });
+    assert.deepEqual(preview.changes.map((s) => s.op), ["update"]);
+    await e2e.stack.up({ refresh: true });
+    assert.equal(appliance().dataUsageAccepted, true);
+  });
+
+  it("pulumi destroy restores a direct connection", async () => {
+    await e2e.stack.destroy();
+    assert.deepEqual(appliance().proxy, { type: "none" });
+  });
+});

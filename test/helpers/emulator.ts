@@ -5,14 +5,30 @@ import { ClientRegistry } from "../../provider/registry";
 import { clearCredentials } from "../../provider/auth/token-source";
 import { EmulatorOptions, LoggedRequest, RunningEmulator, startEmulator } from "../../emulator";
 
-/** Starts an emulator for the test, and always closes it. */
+/**
+ * Starts an emulator for the test and always closes it. A request no route handles fails the
+ * test (`onUnhandledRequest: "error"`, unless the options say otherwise).
+ */
 export async function withEmulator<T>(fn: (emulator: RunningEmulator) => Promise<T>, options: EmulatorOptions = {}): Promise<T> {
-  const emulator = await startEmulator({ quiet: true, ...options });
+  const emulator = await startEmulator({ quiet: true, onUnhandledRequest: "error", ...options });
   clearCredentials();
+  let result: T;
   try {
-    return await fn(emulator);
-  } finally {
+    result = await fn(emulator);
+  } catch (failure) {
+    await closeAfterFailure(emulator, failure);
+    throw failure;
+  }
+  await emulator.close();
+  return result;
+}
+
+/** Closes the emulator of a test that already failed: its unhandled requests join that failure. */
+export async function closeAfterFailure(emulator: RunningEmulator, failure: unknown): Promise<void> {
+  try {
     await emulator.close();
+  } catch (unhandled) {
+    if (failure instanceof Error) failure.message += `\n${(unhandled as Error).message}`;
   }
 }
 

@@ -312,6 +312,90 @@ describe("MeteredProduct against the emulator", () => {
       }));
   });
 
+  describe("registered but not metered", () => {
+    const warnings = (logs: string[]) => logs.filter((m) => m.startsWith("warn: "));
+
+    it("adopts an unmetered product with no certificate pending at once, warning why and what to do", () =>
+      withEmulator((emulator) => capturingLogs(async (logs) => {
+        const byHand = await emulator.admin.addProduct("default", vcda);
+        emulator.admin.rejectCertificate("default", Number(byHand.id));
+        const { outs } = await createProduct(providerFor(emulator), vcda);
+
+        assert.equal(outs.metered, false);
+        assert.deepEqual(outs.status, { code: "Error", text: "Certificate rejected" });
+        assert.ok(!logs.some((m) => /Waiting up to/.test(m)), "no wait for a certificate that will not come");
+        assert.deepEqual(requestsTo(emulator, "GET", "/user_action").length, 1);
+        const [warning] = warnings(logs);
+        assert.match(warning, /VCAV vcda\.example\.com:443 \(id \d+\) is registered but not metered after pulumi up: its certificate was rejected \(the appliance says "Error: Certificate rejected"\)/);
+        assert.match(warning, /pulumi up --replace/);
+      })));
+
+    it("announces the wait for a new product's certificate, with its bound and its end", () =>
+      withEmulator((emulator) => capturingLogs(async (logs) => {
+        // The certificate arrives only on the third look, as when the appliance fetches it late.
+        emulator.admin.injectFault({ method: "GET", pathIncludes: "/api/v1/user_action", times: 2, status: 200, body: [] });
+        const { outs } = await createProduct(providerFor(emulator), vcda);
+        assert.equal(requestsTo(emulator, "GET", "/user_action").length, 3);
+        assert.equal(outs.metered, true);
+        assert.ok(logs.includes("info: Waiting up to 30 s for the appliance to fetch the certificate of VCAV vcda.example.com:443 (id 1)"), logs.join("\n"));
+        assert.ok(logs.some((m) => /^info: Done waiting for the appliance to fetch the certificate of VCAV/.test(m)), logs.join("\n"));
+        assert.deepEqual(warnings(logs), []);
+      })));
+
+    it("warns when acceptCertificate false leaves the product unmetered, and plans nothing for it", () =>
+      withEmulator((emulator) => capturingLogs(async (logs) => {
+        const provider = providerFor(emulator);
+        const { inputs, id, outs } = await createProduct(provider, { ...vcda, acceptCertificate: false });
+        assert.match(warnings(logs)[0], /is registered but not metered after pulumi up: its certificate \(SHA-256 [0-9A-F:]+\) waits for acceptance and acceptCertificate is false; set acceptCertificate to true/);
+        assert.equal((await provider.diff(id, outs, inputs)).changes, false);
+      })));
+
+    it("on refresh, warns about a product whose metered flipped to false, and plans no pointless update", () =>
+      withEmulator((emulator) => capturingLogs(async (logs) => {
+        const provider = providerFor(emulator);
+        const { inputs, id, outs } = await createProduct(provider, vcda);
+        emulator.admin.changeProduct("default", Number(id), { metered: false });
+        const refreshed = (await provider.read(id, outs)).props as MeteredProductOutputs;
+        assert.equal(refreshed.metered, false);
+        assert.match(warnings(logs)[0], /is registered but not metered on the appliance: no certificate is pending and it is active .*this provider cannot repair it/);
+        assert.equal((await provider.diff(id, refreshed, inputs)).changes, false);
+      })));
+
+    it("plans an update, saying why, for metered false with a certificate pending, and is metered after it", () =>
+      withEmulator((emulator) => capturingLogs(async (logs) => {
+        const provider = providerFor(emulator);
+        const { inputs, id, outs } = await createProduct(provider, vcda);
+        const renewed = await emulator.admin.rotateCertificate("default", Number(id));
+        const refreshed = (await provider.read(id, outs)).props as MeteredProductOutputs;
+        assert.match(warnings(logs)[0], new RegExp(`not metered on the appliance: a certificate \\(SHA-256 ${renewed}\\) waits for acceptance; pulumi up accepts it`));
+        assert.equal((await provider.diff(id, refreshed, inputs)).changes, true);
+        assert.match(warnings(logs)[1], /update planned, a certificate .* waits for acceptance; pulumi up accepts it/);
+
+        logs.length = 0;
+        const updated = (await provider.update!(id, refreshed, inputs)).outs as MeteredProductOutputs;
+        assert.deepEqual([updated.metered, updated.status], [true, { code: "OK", text: "Collecting" }]);
+        assert.deepEqual(warnings(logs), []);
+      })));
+
+    it("plans an update for a deactivated product, saying why, and its outputs show the appliance after re-activation", () =>
+      withEmulator((emulator) => capturingLogs(async (logs) => {
+        const provider = providerFor(emulator);
+        const { inputs, id, outs } = await createProduct(provider, vcda);
+        emulator.admin.changeProduct("default", Number(id), { active: false });
+        const refreshed = (await provider.read(id, outs)).props as MeteredProductOutputs;
+        assert.match(warnings(logs)[0], /not metered on the appliance: it is deactivated on the appliance \(the appliance says "Warn: Deactivated"\); pulumi up re-activates it/);
+        assert.equal((await provider.diff(id, refreshed, inputs)).changes, true);
+        assert.match(warnings(logs)[1], /update planned, it is deactivated/);
+
+        emulator.admin.clearRequests();
+        const updated = (await provider.update!(id, refreshed, inputs)).outs as MeteredProductOutputs;
+        assert.equal(updated.active, true);
+        assert.deepEqual(updated.status, { code: "OK", text: "Collecting" }, "the status after re-activation, not \"Deactivated\"");
+        assert.equal(warnings(logs).length, 2, "no warning once repaired");
+        assert.deepEqual(emulator.requests.filter((r) => !r.path.endsWith("/login")).map((r) => `${r.method} ${r.path.replace(/^.*\/api\/v1/, "")}`), ["PUT /product", "GET /user_action"], "built from the PUT's answer, not read again");
+      })));
+  });
+
   describe("adoption and interrupted creates", () => {
     it("adopts a product already registered with the same type, host and port instead of registering it again", () =>
       withEmulator(async (emulator) =>

@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import { ProxyConfigOutputs, ProxyConfigProvider } from "../../resources/proxy-config";
 import { ServiceError } from "../../provider/errors";
 import { RunningEmulator, startEmulator } from "../../emulator";
-import { checked, contextFor, requestsTo, withEmulator } from "../helpers/emulator";
+import { clearCredentials } from "../../provider/auth/token-source";
+import { capturingLogs, checked, contextFor, requestsTo, withEmulator } from "../helpers/emulator";
 
 const providerFor = (emulator: RunningEmulator) => new ProxyConfigProvider(contextFor(emulator));
 const apiUrl = (emulator: RunningEmulator) => `${emulator.usageMeters.default.url}/api/v1`;
@@ -15,6 +16,8 @@ async function createProxy(provider: ProxyConfigProvider, news: Record<string, u
 }
 
 const proxy = { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" };
+/** What an appliance with GET /http_proxy and GET /data_usage_acceptance confirms: everything it can. */
+const ALL_CONFIRMED = ["type", "host", "port", "user", "proxyInUse", "dataUsageAccepted"];
 
 describe("ProxyConfig against the emulator", () => {
   describe("check", () => {
@@ -57,7 +60,7 @@ describe("ProxyConfig against the emulator", () => {
       const provider = providerFor(emulator);
       const { inputs, id, outs } = await createProxy(provider, { type: "none" });
       assert.equal(id, apiUrl(emulator));
-      assert.deepEqual(outs, { type: "none", acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true });
+      assert.deepEqual(outs, { type: "none", acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: false, confirmed: ALL_CONFIRMED });
       assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
       assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
       assert.deepEqual(writes(emulator), ["POST /data_usage_acceptance", "PUT /test_proxy"]);
@@ -77,7 +80,7 @@ describe("ProxyConfig against the emulator", () => {
       assert.deepEqual(await provider.diff(direct.id, direct.outs, http), { changes: true, replaces: [] });
       const viaHttp = (await provider.update!(direct.id, direct.outs, http)).outs as ProxyConfigOutputs;
       assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" });
-      assert.deepEqual(viaHttp, { ...proxy, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true });
+      assert.deepEqual(viaHttp, { ...proxy, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: true, confirmed: ALL_CONFIRMED });
       assert.deepEqual((await provider.read(direct.id, viaHttp)).props, viaHttp);
       assert.equal((await provider.diff(direct.id, viaHttp, http)).changes, false);
 
@@ -85,7 +88,7 @@ describe("ProxyConfig against the emulator", () => {
       assert.equal((await provider.diff(direct.id, viaHttp, https)).changes, true);
       const viaHttps = (await provider.update!(direct.id, viaHttp, https)).outs as ProxyConfigOutputs;
       assert.deepEqual(emulator.admin.appliance().proxy, { type: "https", host: "secure-proxy.example.com", port: 8443, user: undefined, password: undefined });
-      assert.deepEqual(viaHttps, { type: "https", host: "secure-proxy.example.com", port: 8443, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true });
+      assert.deepEqual(viaHttps, { type: "https", host: "secure-proxy.example.com", port: 8443, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: true, confirmed: ALL_CONFIRMED });
       assert.equal(requestsTo(emulator, "POST", "/data_usage_acceptance").length, 1, "the terms are accepted once, not on every update");
     }));
 
@@ -164,5 +167,111 @@ describe("ProxyConfig against the emulator", () => {
       assert.equal((await provider.diff(declined.id, refreshed, accept)).changes, true);
       await provider.update!(declined.id, refreshed, accept);
       assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
+    }));
+
+  describe("on an appliance without GET /http_proxy and GET /data_usage_acceptance (undocumented)", () => {
+    const withoutExtras = (version: "4" | "9" = "4") => ({ usageMeters: { default: { version, undocumentedRoutes: false } } });
+    /** A new `pulumi` command is a new provider process: a fresh login, hence fresh flags. */
+    const nextCommand = clearCredentials;
+
+    it("creates, updates and deletes, confirming what the 4.x login answer says", () =>
+      withEmulator(async (emulator) => {
+        const provider = providerFor(emulator);
+        const direct = await createProxy(provider, { type: "none" });
+        assert.deepEqual(direct.outs, { type: "none", acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: false, confirmed: ALL_CONFIRMED });
+        assert.deepEqual(writes(emulator), ["POST /data_usage_acceptance", "PUT /test_proxy"]);
+
+        const http = await checked(provider, proxy);
+        const viaHttp = (await provider.update!(direct.id, direct.outs, http)).outs as ProxyConfigOutputs;
+        assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" });
+        assert.deepEqual(viaHttp, { ...proxy, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: true, confirmed: ["proxyInUse", "dataUsageAccepted"] });
+        assert.equal(requestsTo(emulator, "POST", "/data_usage_acceptance").length, 1, "the login's flag, kept up to date by this process, says the terms are accepted");
+
+        nextCommand();
+        const read = await provider.read(direct.id, viaHttp);
+        assert.deepEqual(read.props, viaHttp);
+        assert.equal((await provider.diff(direct.id, read.props as ProxyConfigOutputs, http)).changes, false);
+
+        await provider.delete!(direct.id, viaHttp);
+        assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
+        assert.deepEqual(requestsTo(emulator, "GET", "/http_proxy").map((r) => r.status).filter((s) => s !== 404), [], "asked, and answered 404 only");
+      }, withoutExtras()));
+
+    it("shows what the login's flags can: a proxy removed or added by hand, the terms revoked", () =>
+      withEmulator(async (emulator) => {
+        const provider = providerFor(emulator);
+        const viaHttp = await createProxy(provider, proxy);
+
+        emulator.admin.setProxy("default", { type: "none" });
+        nextCommand();
+        const removed = (await provider.read(viaHttp.id, viaHttp.outs)).props as ProxyConfigOutputs;
+        assert.deepEqual([removed.type, removed.host, removed.proxyInUse], ["none", undefined, false]);
+        assert.equal((await provider.diff(viaHttp.id, removed, viaHttp.inputs)).changes, true);
+        await provider.update!(viaHttp.id, removed, viaHttp.inputs);
+        assert.equal(emulator.admin.appliance().proxy.host, "proxy.example.com");
+
+        const direct = await checked(provider, { type: "none" });
+        const directOuts = (await provider.update!(viaHttp.id, viaHttp.outs, direct)).outs as ProxyConfigOutputs;
+        emulator.admin.setProxy("default", { type: "https", host: "rogue.example.com", port: 443 });
+        nextCommand();
+        const added = await capturingLogs(async (messages) => {
+          const props = (await provider.read(viaHttp.id, directOuts)).props as ProxyConfigOutputs;
+          assert.ok(messages.some((m) => /^warn: .*goes through a proxy, where a direct connection is declared/.test(m)), messages.join("\n"));
+          return props;
+        });
+        assert.deepEqual([added.type, added.proxyInUse, added.confirmed], ["none", true, ["proxyInUse", "dataUsageAccepted"]], "which proxy is not known");
+        assert.equal((await provider.diff(viaHttp.id, added, direct)).changes, true);
+        await provider.update!(viaHttp.id, added, direct);
+        assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
+
+        emulator.admin.setDataUsageAccepted("default", false);
+        nextCommand();
+        const revoked = (await provider.read(viaHttp.id, directOuts)).props as ProxyConfigOutputs;
+        assert.equal(revoked.dataUsageAccepted, false);
+        assert.equal((await provider.diff(viaHttp.id, revoked, direct)).changes, true);
+        await provider.update!(viaHttp.id, revoked, direct);
+        assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
+      }, withoutExtras()));
+
+    it("cannot show another proxy host set by hand (only that a proxy is in use), as the README says", () =>
+      withEmulator(async (emulator) => {
+        const provider = providerFor(emulator);
+        const viaHttp = await createProxy(provider, proxy);
+        emulator.admin.setProxy("default", { type: "http", host: "other-proxy.example.com", port: 8080 });
+        nextCommand();
+        const read = (await provider.read(viaHttp.id, viaHttp.outs)).props as ProxyConfigOutputs;
+        assert.equal(read.host, "proxy.example.com");
+        assert.equal((await provider.diff(viaHttp.id, read, viaHttp.inputs)).changes, false);
+      }, withoutExtras()));
+
+    it("9.x (no flags in the login answer): the declared values, nothing confirmed, the terms set as declared", () =>
+      withEmulator(async (emulator) => {
+        const provider = providerFor(emulator);
+        const { id, outs, inputs } = await createProxy(provider, proxy);
+        assert.deepEqual(outs, { ...proxy, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, confirmed: [] });
+        assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
+        assert.equal(emulator.admin.appliance().proxy.host, "proxy.example.com");
+        nextCommand();
+        const read = await provider.read(id, outs);
+        assert.deepEqual(read.props, outs);
+        assert.equal((await provider.diff(id, read.props as ProxyConfigOutputs, inputs)).changes, false);
+        await provider.delete!(id, outs);
+        assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
+      }, withoutExtras("9")));
+  });
+
+  it("a failing undocumented read after the write is a warning, not a failed create; read reports it", () =>
+    withEmulator(async (emulator) => {
+      const provider = providerFor(emulator);
+      emulator.admin.injectFault({ method: "GET", pathIncludes: "/http_proxy", status: 403, body: { errCode: "GW_FORBIDDEN", errMessage: "Forbidden" } });
+      const created = await capturingLogs(async (messages) => {
+        const result = await createProxy(provider, proxy);
+        assert.ok(messages.some((m) => /^warn: ProxyConfig on .*read network connection failed .*403.*taken as not known/.test(m)), messages.join("\n"));
+        return result;
+      });
+      assert.equal(emulator.admin.appliance().proxy.host, "proxy.example.com");
+      assert.deepEqual(created.outs.confirmed, ["proxyInUse", "dataUsageAccepted"]);
+      emulator.admin.injectFault({ method: "GET", pathIncludes: "/http_proxy", status: 403, body: { errCode: "GW_FORBIDDEN", errMessage: "Forbidden" } });
+      await assert.rejects(provider.read(created.id, created.outs), /read network connection failed .*403/);
     }));
 });

@@ -115,6 +115,19 @@ async function destroy() {
 );
 `;
 
+/** What HOST_SCRIPT reports: the providers' answers as JSON, and what it configured and loaded. */
+interface HostRun {
+  refused: pulumi.dynamic.CheckResult;
+  checked: pulumi.dynamic.CheckResult;
+  created: pulumi.dynamic.CreateResult;
+  read: pulumi.dynamic.ReadResult;
+  diff: pulumi.dynamic.DiffResult;
+  proxyCreated: pulumi.dynamic.CreateResult;
+  gone: pulumi.dynamic.ReadResult;
+  configured: number;
+  loaded: string[];
+}
+
 /** Builds a MeteredProduct and a ProxyConfig under Pulumi's mocks and reports the `__provider` each carries. */
 const PROGRAM_SCRIPT = String.raw`
 const { createRequire } = require("node:module");
@@ -184,8 +197,8 @@ describe("serialized providers", () => {
       const product = { productType: "VCAV", host: "vcda.example.com", user: "root", password: "root-secret" };
       const proxy = { type: "http", host: "proxy.example.com", port: 3128 };
 
-      const up = (await runNode(HOST_SCRIPT, { mode: "up", providers, config, product, proxy })) as Record<string, any>;
-      assert.deepEqual(up.refused.failures.map((f: { property: string }) => f.property).sort(), ["port", "productType"]);
+      const up = (await runNode(HOST_SCRIPT, { mode: "up", providers, config, product, proxy })) as HostRun;
+      assert.deepEqual((up.refused.failures ?? []).map((f) => f.property).sort(), ["port", "productType"]);
       assert.equal(up.checked.failures, undefined);
       assert.deepEqual(up.checked.inputs, { ...product, port: 443, acceptCertificate: true });
       const fingerprint = await emulator.admin.certificateFingerprint("vcda.example.com", 443);
@@ -210,7 +223,7 @@ describe("serialized providers", () => {
         config,
         product: { id: up.created.id, props: up.created.outs },
         proxy: { id: up.proxyCreated.id, props: up.proxyCreated.outs },
-      })) as Record<string, any>;
+      })) as HostRun;
       assert.deepEqual(destroy.read, up.read);
       assert.deepEqual(destroy.gone, { id: "", props: {} });
       assert.deepEqual(emulator.admin.products(), []);

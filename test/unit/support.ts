@@ -41,7 +41,8 @@ export async function startServer(handler: Handler): Promise<TestServer> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
+    // The server ignores a listener's promise: the handler's own errors are caught below.
+    req.on("end", () => void (async () => {
       const url = new URL(req.url ?? "/", "http://localhost");
       const seen: SeenRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
       requests.push(seen);
@@ -62,7 +63,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       const type = reply.body !== undefined && !verbatim ? { "content-type": "application/json" } : {};
       res.writeHead(reply.status ?? 200, { ...type, ...reply.headers });
       res.end(text);
-    });
+    })());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {

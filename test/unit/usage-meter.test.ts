@@ -5,6 +5,7 @@ import { clearCredentials } from "../../provider/auth/token-source";
 import { ServiceError } from "../../provider/errors";
 import { UsageMeterConnection } from "../../provider/usage-meter/settings";
 import { apiBaseUrl, normalizeFingerprint, ProductSpec, UsageMeterClient } from "../../provider/usage-meter/client";
+import * as log from "../../provider/log";
 import { FAST_RETRY, rejectionOf, startServer, stubLogs, TestServer } from "./support";
 
 const vcda: ProductSpec = { productType: "VCAV", host: "vcda.example.com", port: 443, user: "root", password: "um-unit-vcda-pw" };
@@ -334,12 +335,86 @@ describe("UsageMeterClient", () => {
     it("reads and sets data usage acceptance and the network connection", async () => {
       const e = await start();
       const client = clientOf(e);
-      assert.equal(await client.dataUsageAccepted(), false);
+      assert.equal(await client.readDataUsageAcceptance(), false);
       await client.setDataUsageAcceptance(true);
-      assert.equal(await client.dataUsageAccepted(), true);
+      assert.equal(await client.readDataUsageAcceptance(), true);
       await client.applyProxy({ type: "http", host: "proxy.example.com", port: 3128 });
-      assert.deepEqual(await client.proxySettings(), { type: "http", host: "proxy.example.com", port: 3128, user: null });
+      assert.deepEqual(await client.readProxySettings(), { type: "http", host: "proxy.example.com", port: 3128, user: undefined });
       assert.equal((await client.agentInfo()).uuid, e.usageMeters.default.uuid);
+    });
+
+    it("an appliance without the undocumented reads (404) answers 'not known', not an error", async () => {
+      const e = await start({ default: { undocumentedRoutes: false } });
+      const client = clientOf(e);
+      assert.equal(await client.readDataUsageAcceptance(), undefined);
+      assert.equal(await client.readProxySettings(), undefined);
+      assert.deepEqual(requestsTo(e, "GET", "/http_proxy").map((r) => r.status), [404], "asked once, not retried");
+    });
+
+    it("405 and 501 also mean the route is missing; a 500 is still a failure", async () => {
+      const statuses = [405, 501, 500];
+      server = await startServer((req) => {
+        if (req.path.endsWith("/login")) return { status: 202, body: { sessionid: "um-unit-session-1" } };
+        return { status: statuses.shift(), body: { errCode: "X", errMessage: "no" } };
+      });
+      const client = new UsageMeterClient({ name: "default", url: server.url, user: "usagemeter", password: "um-unit-pw-405", apiVersion: "4", tls: {} }, { retry: { ...FAST_RETRY, limit: 0 } });
+      assert.equal(await client.readProxySettings(), undefined);
+      assert.equal(await client.readDataUsageAcceptance(), undefined);
+      assert.equal((await rejectionOf(client.readProxySettings())).status, 500);
+    });
+
+    it("knows the appliance's flags from the 4.x login answer, and what this process set since", async () => {
+      const e = await start({ default: { undocumentedRoutes: false } });
+      const client = clientOf(e);
+      assert.deepEqual(await client.applianceFlags(), { proxyInUse: false, dataUsageAccepted: false });
+      await client.setDataUsageAcceptance(true);
+      await client.applyProxy({ type: "https", host: "proxy.example.com", port: 443 });
+      assert.deepEqual(await clientOf(e).applianceFlags(), { proxyInUse: true, dataUsageAccepted: true }, "shared like the login");
+      assert.equal(e.admin.appliance().logins, 1, "the flags did not cost a second login");
+      await client.applyProxy({ type: "none" });
+      assert.deepEqual(await client.applianceFlags(), { proxyInUse: false, dataUsageAccepted: true });
+    });
+
+    describe("how the proxy test's answer is read", () => {
+      const answering = async (reply: { status?: number; body?: unknown }) => {
+        server = await startServer((req) => (req.path.endsWith("/login") ? { status: 202, body: { sessionid: "um-unit-session-2", http_proxy: false, data_usage_acceptance: true } } : reply));
+        return new UsageMeterClient({ name: "default", url: server.url, user: "usagemeter", password: "um-unit-pw-test", apiVersion: "4", tls: {} }, { retry: FAST_RETRY });
+      };
+      const spec = { type: "http" as const, host: "proxy.example.com", port: 3128 };
+
+      it("\"SUCCESS\" is a pass, with nothing to warn about", async () => {
+        const client = await answering({ status: 202, body: { test_result: "SUCCESS", message: "Connected", error_code: null } });
+        await client.applyProxy(spec);
+        assert.equal((log.warn as sinon.SinonStub).callCount, 0);
+        assert.equal((await client.applianceFlags()).proxyInUse, true);
+      });
+
+      it("\"FAILED\" with a numeric error_code is PROXY_TEST_FAILED carrying that code", async () => {
+        const client = await answering({ status: 202, body: { test_result: "FAILED", message: "Timed out", error_code: 28 } });
+        const error = await rejectionOf(client.applyProxy(spec));
+        assert.equal(error.code, "PROXY_TEST_FAILED");
+        assert.equal(error.errCode, "28");
+        assert.match(error.message, /could not reach the cloud through http:\/\/proxy\.example\.com:3128: Timed out/);
+      });
+
+      it("a value it does not know is taken as the success status says, with a warning naming it", async () => {
+        const client = await answering({ status: 202, body: { test_result: "PENDING", message: "Queued" } });
+        await client.applyProxy(spec);
+        const warnings = (log.warn as sinon.SinonStub).getCalls().map((c) => String(c.args[0]));
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0], /test_result "PENDING" \(Queued\).*taken as a pass/);
+      });
+
+      it("no body at all (as seed 000 shows it) is a pass", async () => {
+        const client = await answering({ status: 202 });
+        await client.applyProxy(spec);
+        assert.equal((log.warn as sinon.SinonStub).callCount, 0);
+      });
+    });
+
+    it("a 9.x login answer has no flags: both are not known", async () => {
+      const e = await start({ nine: { version: "9", undocumentedRoutes: false } });
+      assert.deepEqual(await clientOf(e, "nine").applianceFlags(), { proxyInUse: undefined, dataUsageAccepted: undefined });
     });
 
     it("a proxy the appliance cannot use is PROXY_TEST_FAILED, and nothing is kept", async () => {

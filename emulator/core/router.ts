@@ -5,6 +5,7 @@
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, Server } from "node:https";
+import { FaultQueue } from "./faults";
 
 export interface EmulatorRequest {
   method: string;
@@ -42,39 +43,57 @@ export interface LoggedRequest {
   at: number;
 }
 
-/** A fault served instead of (or after) the real handling of matching requests. */
-export interface Fault {
+export const WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
+
+/**
+ * What happens to a request no route handles (it is always answered 404 `EMULATOR_UNKNOWN_ROUTE`,
+ * as the client must see): "error" records it and fails `assertNoUnhandledRequests()` and
+ * `close()`, "warn" only prints it, "bypass" neither. The names are msw's.
+ */
+export type UnhandledRequestMode = "error" | "warn" | "bypass";
+
+export interface UnhandledRequest {
   method: string;
-  /** Substring of the path that selects the requests. */
-  pathIncludes: string;
-  /** How many matching requests get the fault (default 1). */
-  times?: number;
-  /** Answer with this status and body instead of handling the request. */
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Handle the request for real, then drop the connection: the client never learns it was applied. */
-  dropAfterApplying?: boolean;
-  /** Drop the connection without handling the request. */
-  dropBeforeApplying?: boolean;
-  /** Wait this long before anything else. */
-  delayMs?: number;
+  /** Path and query string. */
+  url: string;
+  body: unknown;
 }
 
-export const WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
+export interface RouterOptions {
+  onUnhandledRequest: UnhandledRequestMode;
+  /** Do not print unhandled requests as they arrive (the report of "error" is not affected). */
+  quiet: boolean;
+}
 
 export class Router {
   readonly log: LoggedRequest[] = [];
-  private readonly faults: Array<Fault & { remaining: number }> = [];
+  readonly faults = new FaultQueue();
+  /** Unhandled requests not yet reported by `assertNoUnhandledRequests`. */
+  private readonly unreported: UnhandledRequest[] = [];
+  private readonly unhandled: UnhandledRequest[] = [];
+  private readonly routes: Route[] = [];
 
-  constructor(private readonly routes: Route[], private readonly quiet: boolean) {}
+  constructor(private readonly options: RouterOptions) {}
 
-  injectFault(fault: Fault): void {
-    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+  /** Adds routes; the first that matches a request handles it. */
+  use(routes: Route[]): void {
+    this.routes.push(...routes);
   }
 
-  clearFaults(): void {
-    this.faults.length = 0;
+  /** Every request no route handled, in order (none are kept with "bypass"). */
+  unhandledRequests(): UnhandledRequest[] {
+    return [...this.unhandled];
+  }
+
+  /** With "error", throws an error naming each unhandled request not reported before. */
+  assertNoUnhandledRequests(): void {
+    if (this.options.onUnhandledRequest !== "error" || this.unreported.length === 0) return;
+    const lines = this.unreported.splice(0).map((r) => `  ${describeUnhandled(r)}`);
+    throw new Error(
+      `the emulator received ${lines.length} request(s) that no route handles (each answered 404 EMULATOR_UNKNOWN_ROUTE):\n` +
+        `${lines.join("\n")}\n` +
+        'Fix the request or add the route to the emulator; a test that sends it on purpose passes onUnhandledRequest: "warn".',
+    );
   }
 
   async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -90,11 +109,10 @@ export class Router {
       return send(res, 400, { errCode: "EMULATOR_BAD_BODY", errMessage: "the request body is not valid JSON" }, {}, record);
     }
     if (!route) {
-      const message = `emulator: no route for ${method} ${url.pathname}${url.search}${body === undefined ? "" : ` with body ${JSON.stringify(body)}`}`;
-      if (!this.quiet) console.error(`\x1b[31m${message}\x1b[0m`);
+      const message = this.recordUnhandled({ method, url: `${url.pathname}${url.search}`, body });
       return send(res, 404, { errCode: "EMULATOR_UNKNOWN_ROUTE", errMessage: message }, {}, record);
     }
-    const fault = this.takeFault(method, url.pathname);
+    const fault = this.faults.take(method, url.pathname);
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.dropBeforeApplying) return drop(res, record);
     if (fault?.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
@@ -109,13 +127,19 @@ export class Router {
     send(res, answer.status, answer.body, answer.headers ?? {}, record);
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => f.method === method && path.includes(f.pathIncludes));
-    if (index < 0) return undefined;
-    const fault = this.faults[index];
-    if (--fault.remaining <= 0) this.faults.splice(index, 1);
-    return fault;
+  private recordUnhandled(request: UnhandledRequest): string {
+    const message = `emulator: no route for ${describeUnhandled(request)}`;
+    const mode = this.options.onUnhandledRequest;
+    if (mode === "bypass") return message;
+    this.unhandled.push(request);
+    if (mode === "error") this.unreported.push(request);
+    if (!this.options.quiet) console.error(mode === "error" ? `\x1b[31m${message}\x1b[0m` : `\x1b[33m${message}\x1b[0m`);
+    return message;
   }
+}
+
+function describeUnhandled(request: UnhandledRequest): string {
+  return `${request.method} ${request.url}${request.body === undefined ? "" : ` with body ${JSON.stringify(request.body)}`}`;
 }
 
 export function startHttpsServer(router: Router, tls: { key: string; cert: string }, host: string, port: number): Promise<Server> {

@@ -6,8 +6,8 @@
  * documented in the README.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { EmulatorRequest, EmulatorResponse, Route } from "./server";
-import { CertificateStore } from "./certificates";
+import { CertificateStore } from "../core/certificates";
+import { EmulatorRequest, EmulatorResponse, Route } from "../core/router";
 
 export const PRODUCT_TYPES = ["vCenter", "NSX-V", "NSX-T", "NSXALB", "VRNI", "VCD", "VCAV", "VROPS", "VRSLCM", "TKGM", "VCFA"];
 const FULL_NAMES: Record<string, string> = {
@@ -109,14 +109,15 @@ export function publicProduct(p: EmulatedProduct): Record<string, unknown> {
 }
 
 export function usageMeterRoutes(appliances: Map<string, ApplianceState>, certificates: CertificateStore): Route[] {
-  const base = "^/um/(?<appliance>[^/]+)/api/v1";
+  // Only the appliances it has: a request to another is unhandled, like any unknown route.
+  const names = [...appliances.keys()].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const base = `^/um/(?<appliance>${names})/api/v1`;
   const route = (method: string, path: string, handler: (um: ApplianceState, req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>, authenticated = true): Route => ({
     service: "usage-meter",
     method,
     pattern: new RegExp(`${base}${path}$`),
     handle: (req) => {
-      const um = appliances.get(req.params.appliance);
-      if (!um) return err(404, "EMULATOR_UNKNOWN_APPLIANCE", `no appliance named ${req.params.appliance}`);
+      const um = appliances.get(req.params.appliance) as ApplianceState;
       if (authenticated && !isAuthenticated(um, req)) return err(401, "GW_LOGIN_REQUIRED", "Login is required or the session has expired");
       return handler(um, req);
     },
@@ -261,11 +262,15 @@ async function updateProduct(um: ApplianceState, req: EmulatorRequest, certifica
   const invalid = validateProductBody(body);
   if (invalid) return err(400, "GW_BAD_REQ_BODY", invalid);
   const endpointChanged = product.host !== body.host || product.port !== body.port;
+  const reactivated = !product.active;
   Object.assign(product, { host: body.host, port: body.port, user: body.user, password: body.password, productType: body.productType, extra: extraFields(body), active: true, lastChanged: Date.now() });
   if (endpointChanged) {
     product.metered = false;
     product.status = { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() };
     um.pendingCertificates.set(product.id, await certificates.pem(product.host, product.port));
+  } else if (reactivated) {
+    // Re-activation ends the "Deactivated" status: the product is back to what its certificate allows.
+    product.status = product.metered ? { code: "OK", text: "Collecting", lastChanged: Date.now() } : { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() };
   }
   return { status: 202, body: publicProduct(product) };
 }
@@ -297,12 +302,19 @@ function acceptCertificate(um: ApplianceState, req: EmulatorRequest): EmulatorRe
   if (!um.pendingCertificates.has(product.id) || body.certificateId !== `${product.host}:${product.port}` || body.productType !== product.productType) {
     return err(400, "GW_BAD_REQ_BODY", `No certificate ${String(body.certificateId)} is waiting for ${String(body.productType)} product ${product.id}`);
   }
-  um.pendingCertificates.delete(product.id);
-  const now = Date.now();
   if (body.accepted === true) {
+    um.pendingCertificates.delete(product.id);
+    const now = Date.now();
     Object.assign(product, { metered: true, lastChanged: now, status: { code: "OK", text: "Collecting", lastChanged: now } });
   } else {
-    Object.assign(product, { lastChanged: now, status: { code: "Error", text: "Certificate rejected", lastChanged: now } });
+    rejectCertificate(um, product);
   }
   return { status: 202 };
+}
+
+/** What rejecting a product's pending certificate does (on the appliance's UI, or through the API). */
+export function rejectCertificate(um: ApplianceState, product: EmulatedProduct): void {
+  um.pendingCertificates.delete(product.id);
+  const now = Date.now();
+  Object.assign(product, { metered: false, lastChanged: now, status: { code: "Error", text: "Certificate rejected", lastChanged: now } });
 }
