@@ -16,13 +16,16 @@ export interface AdminOperation {
   path: string;
   /** What it does, for the index. */
   summary: string;
-  /** The JSON body it takes: validated before `run`, and shown in the index as JSON Schema. */
+  /**
+   * The JSON body it takes: validated before `run`, and shown in the index as JSON Schema.
+   * @internal zod's types stay out of the emulator's public declarations.
+   */
   body?: z.ZodType;
   /** Its answer is the response body (`{ ok: true }` when there is none); a throw answers 400. */
   run(params: Record<string, string>, body: unknown): unknown;
 }
 
-/** Declares an operation with `run` typed by its body schema. */
+/** Declares an operation with `run` typed by its body schema. @internal */
 export function adminOperation<Body = undefined>(
   operation: Omit<AdminOperation, "body" | "run"> & {
     body?: z.ZodType<Body>;

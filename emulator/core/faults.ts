@@ -4,7 +4,9 @@
  * `POST /__admin/faults`, and describes the fields in the admin index.
  */
 import { z } from "zod";
+import { Same } from "./same";
 
+/** @internal */
 export const faultSchema = z
   .object({
     method: z.string().describe("HTTP method of the requests that get the fault"),
@@ -25,8 +27,19 @@ export const faultSchema = z
   })
   .strict();
 
-/** A fault served instead of (or after) the real handling of matching requests. */
-export type Fault = z.infer<typeof faultSchema>;
+/** A fault served instead of (or after) the real handling of matching requests (see `faultSchema`). */
+export interface Fault {
+  method: string;
+  pathIncludes: string;
+  times?: number;
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  dropAfterApplying?: boolean;
+  dropBeforeApplying?: boolean;
+  delayMs?: number;
+}
+true satisfies Same<Fault, z.infer<typeof faultSchema>>;
 
 /** Faults waiting for their requests, first injected first served. */
 export class FaultQueue {

@@ -3,6 +3,7 @@
  * process (`emulator.admin`) and over HTTP under `/__admin/usage-meters/{name}`.
  */
 import { z } from "zod";
+import { Same } from "../core/same";
 import { AdminModule, adminOperation, numberParam } from "../core/admin";
 import { CertificateStore } from "../core/certificates";
 import { EmulatorRequest } from "../core/router";
@@ -37,7 +38,17 @@ const proxySchema = z
   .strict();
 const dataUsageSchema = z.object({ accepted: z.boolean() }).strict();
 
-type NewProduct = z.infer<typeof newProductSchema>;
+/** A product registered by hand: these fields, and any other the appliance takes. */
+interface NewProduct {
+  productType: string;
+  host: string;
+  /** Default 443. */
+  port?: number;
+  user: string;
+  password: string;
+  [field: string]: unknown;
+}
+true satisfies Same<NewProduct, z.infer<typeof newProductSchema>>;
 type ProductChange = Partial<Pick<EmulatedProduct, "user" | "password" | "active" | "metered" | "host" | "port">>;
 
 export interface UsageMeterAdmin {
