@@ -18,7 +18,10 @@ export interface MeteredProductArgs {
   productType: pulumi.Input<ProductType>;
   /** Host name or IP address of the product's endpoint. Changing it replaces the product. */
   host: pulumi.Input<string>;
-  /** Port of the product's endpoint (default 443). Changing it replaces the product. */
+  /**
+   * Port of the product's endpoint. Changing it replaces the product.
+   * @default 443
+   */
   port?: pulumi.Input<number>;
   /** Account the appliance collects with (for VCAV, the root account). Updated in place. */
   user: pulumi.Input<string>;
@@ -27,6 +30,7 @@ export interface MeteredProductArgs {
   /**
    * Accept the certificate the product presents (default `true`), `false` to leave it pending,
    * or the expected SHA-256 fingerprint, so that only a matching certificate is accepted.
+   * @default true
    */
   acceptCertificate?: pulumi.Input<boolean | string>;
   /** NSX-V and TKGM: the id of the vCenter product on the appliance they belong to. */

@@ -20,7 +20,10 @@ export interface ProxyConfigArgs {
   user?: pulumi.Input<string>;
   /** That account's password; always stored as a secret. */
   password?: pulumi.Input<string>;
-  /** Accept VMware's data usage terms on the appliance (default `true`); it reports nothing until they are accepted. */
+  /**
+   * Accept VMware's data usage terms on the appliance; it reports nothing until they are accepted.
+   * @default true
+   */
   acceptDataUsage?: pulumi.Input<boolean>;
 }
 
