@@ -1,7 +1,15 @@
 export { MeteredProduct, MeteredProductArgs, MeteredProductOutputs } from "./resources/metered-product";
 export { ConfirmedOutput, ProxyConfig, ProxyConfigArgs, ProxyConfigOutputs } from "./resources/proxy-config";
 export { PRODUCT_TYPES, ProductType } from "./provider/usage-meter/product-types";
-export { ConfigError, ErrorCode, InputError, InputIssue, ResourceError, ServiceError, VcppError } from "./provider/errors";
+export {
+  ConfigError,
+  ErrorCode,
+  InputError,
+  InputIssue,
+  ResourceError,
+  ServiceError,
+  VcppError,
+} from "./provider/errors";
 export {
   getPendingCertificates,
   getPendingCertificatesOutput,

@@ -33,7 +33,10 @@ export function forgetProgramClients(): void {
 export function parseArgs<S extends z.ZodType>(fn: string, schema: S, args: unknown): z.infer<S> {
   const parsed = schema.safeParse(args ?? {});
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: i.path.length ? formatPath(i.path) : "(arguments)", rule: i.message }));
+  const issues = parsed.error.issues.map((i) => ({
+    field: i.path.length ? formatPath(i.path) : "(arguments)",
+    rule: i.message,
+  }));
   throw new InputError({ resource: fn, issues });
 }
 
@@ -42,6 +45,9 @@ export function parseArgs<S extends z.ZodType>(fn: string, schema: S, args: unkn
  * secret when an argument is; functions whose results carry credentials wrap them in
  * `pulumi.secret` themselves.
  */
-export function outputOf<A, R>(args: pulumi.Input<A> | undefined, fn: (args: pulumi.Unwrap<A>) => Promise<R>): pulumi.Output<R> {
+export function outputOf<A, R>(
+  args: pulumi.Input<A> | undefined,
+  fn: (args: pulumi.Unwrap<A>) => Promise<R>,
+): pulumi.Output<R> {
   return pulumi.output(args ?? ({} as A)).apply((resolved) => fn(resolved as pulumi.Unwrap<A>)) as pulumi.Output<R>;
 }

@@ -63,14 +63,24 @@ const argsSchema = z.strictObject(
       .regex(/^[A-Za-z0-9_.-]+$/, "must be a name from vcpp:usageMeters (letters, digits, '.', '_', '-')")
       .optional(),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown argument ${issue.keys.join(", ")}: the only one is usageMeter` : "must be an object") },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown argument ${issue.keys.join(", ")}: the only one is usageMeter`
+        : "must be an object",
+  },
 );
 
 /** The appliance's identity and version, as its `GET /agent_info?um_uuid=true` reports them. */
 export async function getUsageMeterInfo(args: UsageMeterFunctionArgs = {}): Promise<UsageMeterInfo> {
   const { usageMeter = DEFAULT_USAGE_METER } = parseArgs("getUsageMeterInfo", argsSchema, args);
   const info = await programClients().usageMeter(usageMeter).agentInfo();
-  return { usageMeter, agentId: info.uuid, version: `${info.major_version}.${info.minor_version}`, build: info.build_number?.toString() };
+  return {
+    usageMeter,
+    agentId: info.uuid,
+    version: `${info.major_version}.${info.minor_version}`,
+    build: info.build_number?.toString(),
+  };
 }
 
 /** {@link getUsageMeterInfo} for Inputs; the result is secret when an argument is. */
@@ -99,6 +109,8 @@ export async function getPendingCertificates(args: UsageMeterFunctionArgs = {}):
 }
 
 /** {@link getPendingCertificates} for Inputs; the result is secret when an argument is. */
-export function getPendingCertificatesOutput(args: UsageMeterFunctionOutputArgs = {}): pulumi.Output<PendingCertificates> {
+export function getPendingCertificatesOutput(
+  args: UsageMeterFunctionOutputArgs = {},
+): pulumi.Output<PendingCertificates> {
   return outputOf(args, getPendingCertificates);
 }

@@ -128,7 +128,11 @@ export class ServiceError extends VcppError {
 
   constructor(options: ServiceErrorOptions) {
     const { call, detail, hint } = options;
-    super(`${call.service}: ${call.operation} failed (${call.method} ${call.path}): ${detail}${hint ? `. ${hint}` : ""}`, options.code, options);
+    super(
+      `${call.service}: ${call.operation} failed (${call.method} ${call.path}): ${detail}${hint ? `. ${hint}` : ""}`,
+      options.code,
+      options,
+    );
     this.service = call.service;
     this.operation = call.operation;
     this.method = call.method;

@@ -41,7 +41,14 @@ export class ClientRegistry implements ServiceClients {
   usageMeter(name?: string): UsageMeterClient {
     const { shared, usageMeters } = this.current();
     const connection = usageMeters.connection(name);
-    return this.client(`usage-meter:${connection.name}`, () => new UsageMeterClient(connection, { maxConcurrency: shared.maxConcurrentRequests, timeoutMs: shared.requestTimeoutMs }));
+    return this.client(
+      `usage-meter:${connection.name}`,
+      () =>
+        new UsageMeterClient(connection, {
+          maxConcurrency: shared.maxConcurrentRequests,
+          timeoutMs: shared.requestTimeoutMs,
+        }),
+    );
   }
 
   usageMeterNames(): string[] {
@@ -54,7 +61,10 @@ export class ClientRegistry implements ServiceClients {
   }
 
   private current(): Configured {
-    if (!this.configured) throw new ConfigError("the provider was not configured: this needs @pulumi/pulumi 3.139 or later, which calls configure with the stack's config");
+    if (!this.configured)
+      throw new ConfigError(
+        "the provider was not configured: this needs @pulumi/pulumi 3.139 or later, which calls configure with the stack's config",
+      );
     return this.configured;
   }
 }

@@ -34,7 +34,9 @@ export const httpsUrl = z
   // zod runs this even when the URL check failed: only judge a URL that parses (new URL would throw).
   .refine((u) => !URL.canParse(u) || new URL(u).protocol === "https:", "must be an https:// URL");
 
-export const pemBundle = z.string().refine(isPemBundle, "must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
+export const pemBundle = z
+  .string()
+  .refine(isPemBundle, "must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
 
 export const boolString = z.enum(["true", "false"], "must be true or false").transform((v) => v === "true");
 
@@ -51,8 +53,10 @@ export function loadSharedSettings(get: ConfigSource): SharedSettings {
       caCertificates: optional(get, "caCertificates", pemBundle),
       insecureSkipTlsVerify: optional(get, "insecureSkipTlsVerify", boolString),
     },
-    maxConcurrentRequests: optional(get, "maxConcurrentRequests", wholeNumberString(64)) ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
-    requestTimeoutMs: (optional(get, "requestTimeoutSeconds", wholeNumberString(600)) ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
+    maxConcurrentRequests:
+      optional(get, "maxConcurrentRequests", wholeNumberString(64)) ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
+    requestTimeoutMs:
+      (optional(get, "requestTimeoutSeconds", wholeNumberString(600)) ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
   };
 }
 

@@ -8,7 +8,18 @@ import { isProductGone, normalizeFingerprint, ProductSpec, UsageMeterClient } fr
 import { PRODUCT_TYPES, ProductType } from "../provider/usage-meter/product-types";
 import { CertificateAction, Product } from "../provider/usage-meter/schemas";
 import { shimFor } from "./shim";
-import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, Same, usageMeterChanged, usageMeterName } from "./validation";
+import {
+  checkInputs,
+  hostName,
+  inputsOf,
+  isUnknown,
+  nonEmpty,
+  parseInputs,
+  port,
+  Same,
+  usageMeterChanged,
+  usageMeterName,
+} from "./validation";
 
 /** Inputs of a {@link MeteredProduct}. */
 export interface MeteredProductArgs {
@@ -86,7 +97,8 @@ export interface MeteredProductOutputs {
 }
 
 const FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
-const ACCEPT_CERTIFICATE_RULE = "must be true, false, or a SHA-256 fingerprint (64 hex digits, optionally in colon-separated pairs)";
+const ACCEPT_CERTIFICATE_RULE =
+  "must be true, false, or a SHA-256 fingerprint (64 hex digits, optionally in colon-separated pairs)";
 
 /** @internal */
 export const meteredProductInputs = z
@@ -107,9 +119,13 @@ export const meteredProductInputs = z
     tkgmMetric: nonEmpty.optional(),
   })
   .superRefine((args, ctx) => {
-    const required: Partial<Record<ProductType, (keyof typeof args)[]>> = { "NSX-V": ["vcId"], TKGM: ["vcId", "tkgmToken", "tkgmEdition", "tkgmMetric"] };
+    const required: Partial<Record<ProductType, (keyof typeof args)[]>> = {
+      "NSX-V": ["vcId"],
+      TKGM: ["vcId", "tkgmToken", "tkgmEdition", "tkgmMetric"],
+    };
     for (const field of required[args.productType] ?? []) {
-      if (args[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required when productType is ${args.productType}` });
+      if (args[field] === undefined)
+        ctx.addIssue({ code: "custom", path: [field], message: `is required when productType is ${args.productType}` });
     }
   });
 /** @internal */
@@ -139,7 +155,11 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     return checkInputs(meteredProductInputs, news, this.context);
   }
 
-  async diff(_id: string, olds: MeteredProductOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  async diff(
+    _id: string,
+    olds: MeteredProductOutputs,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.DiffResult> {
     const differs = (field: string) => {
       const [before, after] = [(olds as unknown as Record<string, unknown>)[field], news[field]];
       if (isUnknown(after)) return true;
@@ -182,7 +202,11 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     return { id, props: outs, inputs: inputsOf(meteredProductInputs, outs) };
   }
 
-  async update(id: string, olds: MeteredProductOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+  async update(
+    id: string,
+    olds: MeteredProductOutputs,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.UpdateResult> {
     const args = parseInputs(meteredProductInputs, news, "MeteredProduct", SECRET_FIELDS);
     const client = this.context.usageMeter(args.usageMeter);
     const credentialsChanged = UPDATABLE_FIELDS.some((f) => olds[f] !== args[f]);
@@ -213,7 +237,10 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   async delete(id: string, props: MeteredProductOutputs): Promise<void> {
     const client = this.context.usageMeter(props.usageMeter);
     const removed = await client.deleteProduct(props.productType, Number(id));
-    if (!removed) log.info(`MeteredProduct ${props.productType} ${props.host}:${props.port} (id ${id}) was already gone from ${client.baseUrl}`);
+    if (!removed)
+      log.info(
+        `MeteredProduct ${props.productType} ${props.host}:${props.port} (id ${id}) was already gone from ${client.baseUrl}`,
+      );
   }
 
   /**
@@ -221,20 +248,28 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
    * port (left by an interrupted run, or made by hand), applying the declared credentials.
    * The POST is never repeated: when its answer is lost or it conflicts, the product is looked up.
    */
-  private async registerOrAdopt(client: UsageMeterClient, spec: ProductSpec): Promise<{ product: Product; registeredNow: boolean }> {
+  private async registerOrAdopt(
+    client: UsageMeterClient,
+    spec: ProductSpec,
+  ): Promise<{ product: Product; registeredNow: boolean }> {
     const existing = await client.findProduct(spec.productType, spec.host, spec.port);
     if (existing) {
-      log.info(`MeteredProduct: adopting ${spec.productType} ${spec.host}:${spec.port}, already registered on ${client.baseUrl} as id ${existing.id}`);
+      log.info(
+        `MeteredProduct: adopting ${spec.productType} ${spec.host}:${spec.port}, already registered on ${client.baseUrl} as id ${existing.id}`,
+      );
       return { product: await client.updateProduct(existing.id, spec), registeredNow: false };
     }
     try {
       return { product: await client.registerProduct(spec), registeredNow: true };
     } catch (error) {
-      const answerLost = error instanceof ServiceError && (error.status === undefined || error.status >= 500 || error.status === 409);
+      const answerLost =
+        error instanceof ServiceError && (error.status === undefined || error.status >= 500 || error.status === 409);
       if (!answerLost) throw error;
       const registered = await client.findProduct(spec.productType, spec.host, spec.port);
       if (!registered) throw error;
-      log.info(`MeteredProduct: ${spec.productType} ${spec.host}:${spec.port} was registered (id ${registered.id}) although the answer was ${(error as ServiceError).status ?? "lost"}; adopting it`);
+      log.info(
+        `MeteredProduct: ${spec.productType} ${spec.host}:${spec.port} was registered (id ${registered.id}) although the answer was ${(error as ServiceError).status ?? "lost"}; adopting it`,
+      );
       return { product: await client.updateProduct(registered.id, spec), registeredNow: true };
     }
   }
@@ -244,7 +279,13 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
    * Only a product registered by this very run waits for its certificate: the appliance fetches it
    * after answering; one registered before (adopted, or in the state) that has none pending gets none.
    */
-  private async settle(client: UsageMeterClient, args: MeteredProductInputs, product: Product, acceptedBefore: string | undefined, registeredNow: boolean): Promise<MeteredProductOutputs> {
+  private async settle(
+    client: UsageMeterClient,
+    args: MeteredProductInputs,
+    product: Product,
+    acceptedBefore: string | undefined,
+    registeredNow: boolean,
+  ): Promise<MeteredProductOutputs> {
     let accepted = acceptedBefore;
     const expectCertificate = registeredNow && product.metered !== true && args.acceptCertificate !== false;
     let pending = await waitFor({
@@ -278,16 +319,28 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
 
 function toSpec(args: MeteredProductInputs): ProductSpec {
   const extra = Object.fromEntries(
-    (["vcId", "tkgmToken", "tkgmEdition", "tkgmMetric"] as const).filter((k) => args[k] !== undefined).map((k) => [k, args[k] as string]),
+    (["vcId", "tkgmToken", "tkgmEdition", "tkgmMetric"] as const)
+      .filter((k) => args[k] !== undefined)
+      .map((k) => [k, args[k] as string]),
   );
-  return { productType: args.productType, host: args.host, port: args.port, user: args.user, password: args.password, extra };
+  return {
+    productType: args.productType,
+    host: args.host,
+    port: args.port,
+    user: args.user,
+    password: args.password,
+    extra,
+  };
 }
 
 async function pendingFor(client: UsageMeterClient, productId: number): Promise<CertificateAction | undefined> {
   return (await client.pendingCertificates()).find((a) => a.data.productId === productId);
 }
 
-type MeteringState = Pick<MeteredProductOutputs, "active" | "metered" | "status" | "pendingCertificateFingerprint" | "acceptCertificate">;
+type MeteringState = Pick<
+  MeteredProductOutputs,
+  "active" | "metered" | "status" | "pendingCertificateFingerprint" | "acceptCertificate"
+>;
 
 /**
  * Why a product is not being metered, and whether an update of this resource repairs it.
@@ -296,10 +349,17 @@ type MeteringState = Pick<MeteredProductOutputs, "active" | "metered" | "status"
  * that is active, has nothing pending and is still not metered (a rejected certificate, a
  * collection failure): no call of this provider changes that, so no update is planned for it.
  */
-export function unmeteredState(state: MeteringState): { reason: string; advice: string; repairable: boolean } | undefined {
+export function unmeteredState(
+  state: MeteringState,
+): { reason: string; advice: string; repairable: boolean } | undefined {
   const { active, metered, status, pendingCertificateFingerprint: pending, acceptCertificate } = state;
   const says = status?.text ? ` (the appliance says "${status.code}: ${status.text}")` : "";
-  if (active === false) return { reason: `it is deactivated on the appliance${says}`, advice: "pulumi up re-activates it", repairable: true };
+  if (active === false)
+    return {
+      reason: `it is deactivated on the appliance${says}`,
+      advice: "pulumi up re-activates it",
+      repairable: true,
+    };
   if (pending !== undefined && acceptCertificate === false) {
     return {
       reason: `its certificate (SHA-256 ${pending}) waits for acceptance and acceptCertificate is false`,
@@ -308,8 +368,13 @@ export function unmeteredState(state: MeteringState): { reason: string; advice: 
     };
   }
   if (pending !== undefined) {
-    const pinned = typeof acceptCertificate === "string" && !isUnknown(acceptCertificate) && normalizeFingerprint(acceptCertificate) !== pending;
-    const advice = pinned ? "it does not match acceptCertificate: verify it, then set acceptCertificate to its fingerprint" : "pulumi up accepts it";
+    const pinned =
+      typeof acceptCertificate === "string" &&
+      !isUnknown(acceptCertificate) &&
+      normalizeFingerprint(acceptCertificate) !== pending;
+    const advice = pinned
+      ? "it does not match acceptCertificate: verify it, then set acceptCertificate to its fingerprint"
+      : "pulumi up accepts it";
     return { reason: `a certificate (SHA-256 ${pending}) waits for acceptance`, advice, repairable: true };
   }
   if (metered !== false) return undefined;
@@ -330,7 +395,8 @@ function describe(product: Pick<MeteredProductOutputs, "productType" | "host" | 
 /** Registered without being metered is the failure that matters for billing: never silent. */
 function warnIfUnmetered(outs: MeteredProductOutputs, when: string): void {
   const unmetered = unmeteredState(outs);
-  if (unmetered) log.warn(`${describe(outs)} is registered but not metered ${when}: ${unmetered.reason}; ${unmetered.advice}`);
+  if (unmetered)
+    log.warn(`${describe(outs)} is registered but not metered ${when}: ${unmetered.reason}; ${unmetered.advice}`);
 }
 
 function normalizeAccept(value: unknown): unknown {
@@ -425,11 +491,25 @@ export class MeteredProduct extends pulumi.dynamic.Resource {
   declare readonly version: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: MeteredProductArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputsUnknownAtCreate = { productId: undefined, active: undefined, metered: undefined, status: undefined, certificateFingerprint: undefined, pendingCertificateFingerprint: undefined, fullName: undefined, version: undefined };
+    const outputsUnknownAtCreate = {
+      productId: undefined,
+      active: undefined,
+      metered: undefined,
+      status: undefined,
+      certificateFingerprint: undefined,
+      pendingCertificateFingerprint: undefined,
+      fullName: undefined,
+      version: undefined,
+    };
     super(
       shimFor("MeteredProduct"),
       name,
-      { ...outputsUnknownAtCreate, ...args, password: pulumi.secret(args.password), tkgmToken: args.tkgmToken && pulumi.secret(args.tkgmToken) },
+      {
+        ...outputsUnknownAtCreate,
+        ...args,
+        password: pulumi.secret(args.password),
+        tkgmToken: args.tkgmToken && pulumi.secret(args.tkgmToken),
+      },
       { ...opts, additionalSecretOutputs: SECRET_FIELDS },
       "vcpp",
       "MeteredProduct",

@@ -4,7 +4,18 @@ import { ServiceClients } from "../provider/registry";
 import * as log from "../provider/log";
 import { ProxySpec, UsageMeterClient } from "../provider/usage-meter/client";
 import { shimFor } from "./shim";
-import { checkInputs, hostName, inputsOf, isUnknown, nonEmpty, parseInputs, port, Same, usageMeterChanged, usageMeterName } from "./validation";
+import {
+  checkInputs,
+  hostName,
+  inputsOf,
+  isUnknown,
+  nonEmpty,
+  parseInputs,
+  port,
+  Same,
+  usageMeterChanged,
+  usageMeterName,
+} from "./validation";
 
 /** Inputs of a {@link ProxyConfig}. */
 export interface ProxyConfigArgs {
@@ -75,13 +86,21 @@ export const proxyConfigInputs = z
   .superRefine((args, ctx) => {
     if (args.type === "none") {
       for (const field of ["host", "port", "user", "password"] as const) {
-        if (args[field] !== undefined) ctx.addIssue({ code: "custom", path: [field], message: "must not be set when type is none (a direct connection)" });
+        if (args[field] !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: [field],
+            message: "must not be set when type is none (a direct connection)",
+          });
       }
       return;
     }
-    if (args.host === undefined) ctx.addIssue({ code: "custom", path: ["host"], message: `is required when type is ${args.type}` });
-    if (args.port === undefined) ctx.addIssue({ code: "custom", path: ["port"], message: `is required when type is ${args.type}` });
-    if (args.password !== undefined && args.user === undefined) ctx.addIssue({ code: "custom", path: ["user"], message: "is required when password is set" });
+    if (args.host === undefined)
+      ctx.addIssue({ code: "custom", path: ["host"], message: `is required when type is ${args.type}` });
+    if (args.port === undefined)
+      ctx.addIssue({ code: "custom", path: ["port"], message: `is required when type is ${args.type}` });
+    if (args.password !== undefined && args.user === undefined)
+      ctx.addIssue({ code: "custom", path: ["user"], message: "is required when password is set" });
   });
 /** @internal */
 export type ProxyConfigInputs = z.infer<typeof proxyConfigInputs>;
@@ -108,7 +127,8 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
     const wantsAccepted = (news.acceptDataUsage ?? true) as boolean;
     const acceptanceDrifted = olds.acceptDataUsage !== wantsAccepted || olds.dataUsageAccepted !== wantsAccepted;
     // Without the settings read back, the login's flag still shows a proxy set, or removed, by hand.
-    const proxyInUseDrifted = olds.proxyInUse !== undefined && !isUnknown(news.type) && olds.proxyInUse !== (news.type !== "none");
+    const proxyInUseDrifted =
+      olds.proxyInUse !== undefined && !isUnknown(news.type) && olds.proxyInUse !== (news.type !== "none");
     return { changes: replaces.length > 0 || declaredChanged || acceptanceDrifted || proxyInUseDrifted, replaces };
   }
 
@@ -123,13 +143,19 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
     const client = this.context.usageMeter(props.usageMeter);
     const outs = await observe(client, props);
     if (outs.proxyInUse && props.type === "none" && !outs.confirmed.includes("type")) {
-      log.warn(`ProxyConfig on ${client.baseUrl}: the appliance reports that it goes through a proxy, where a direct connection is declared; it does not say which (no GET /http_proxy). pulumi up sets the declared connection`);
+      log.warn(
+        `ProxyConfig on ${client.baseUrl}: the appliance reports that it goes through a proxy, where a direct connection is declared; it does not say which (no GET /http_proxy). pulumi up sets the declared connection`,
+      );
     }
     // Inputs as the appliance reports them, so the next preview shows which declared field differs.
     return { id, props: outs, inputs: inputsOf(proxyConfigInputs, outs) };
   }
 
-  async update(_id: string, _olds: ProxyConfigOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+  async update(
+    _id: string,
+    _olds: ProxyConfigOutputs,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.UpdateResult> {
     const args = parseInputs(proxyConfigInputs, news, "ProxyConfig", SECRET_FIELDS);
     return { outs: await apply(this.context.usageMeter(args.usageMeter), args) };
   }
@@ -158,8 +184,15 @@ async function apply(client: UsageMeterClient, args: ProxyConfigInputs): Promise
  * What the appliance reports, over the declaration. `afterWrite`: the create or update already
  * happened, so a failing extra read is a warning, never a failure of it (read lets it fail).
  */
-async function observe(client: UsageMeterClient, declared: ProxyConfigInputs, afterWrite = false): Promise<ProxyConfigOutputs> {
-  const [settings, dataUsageAccepted] = await Promise.all([extra(client.readProxySettings(), afterWrite, client), knownAcceptance(client, afterWrite)]);
+async function observe(
+  client: UsageMeterClient,
+  declared: ProxyConfigInputs,
+  afterWrite = false,
+): Promise<ProxyConfigOutputs> {
+  const [settings, dataUsageAccepted] = await Promise.all([
+    extra(client.readProxySettings(), afterWrite, client),
+    knownAcceptance(client, afterWrite),
+  ]);
   const { proxyInUse } = await client.applianceFlags();
   const confirmed: ConfirmedOutput[] = [];
   if (proxyInUse !== undefined) confirmed.push("proxyInUse");
@@ -187,10 +220,17 @@ async function observe(client: UsageMeterClient, declared: ProxyConfigInputs, af
 
 /** The acceptance as the undocumented read reports it where the appliance has it, else the login's flag. */
 async function knownAcceptance(client: UsageMeterClient, tolerant: boolean): Promise<boolean | undefined> {
-  return (await extra(client.readDataUsageAcceptance(), tolerant, client)) ?? (await client.applianceFlags()).dataUsageAccepted;
+  return (
+    (await extra(client.readDataUsageAcceptance(), tolerant, client)) ??
+    (await client.applianceFlags()).dataUsageAccepted
+  );
 }
 
-async function extra<T>(read: Promise<T | undefined>, tolerant: boolean, client: UsageMeterClient): Promise<T | undefined> {
+async function extra<T>(
+  read: Promise<T | undefined>,
+  tolerant: boolean,
+  client: UsageMeterClient,
+): Promise<T | undefined> {
   try {
     return await read;
   } catch (error) {
@@ -236,7 +276,14 @@ export class ProxyConfig extends pulumi.dynamic.Resource {
     super(
       shimFor("ProxyConfig"),
       name,
-      { usageMeterUrl: undefined, dataUsageAccepted: undefined, proxyInUse: undefined, confirmed: undefined, ...args, password: args.password && pulumi.secret(args.password) },
+      {
+        usageMeterUrl: undefined,
+        dataUsageAccepted: undefined,
+        proxyInUse: undefined,
+        confirmed: undefined,
+        ...args,
+        password: args.password && pulumi.secret(args.password),
+      },
       { ...opts, additionalSecretOutputs: SECRET_FIELDS },
       "vcpp",
       "ProxyConfig",

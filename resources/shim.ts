@@ -13,7 +13,9 @@ export type ProviderKind = "ProxyConfig" | "MeteredProduct";
  * own name when the project is this package.
  */
 export function shimFor(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
-  const implementation = (): pulumi.dynamic.ResourceProvider & { configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> } => {
+  const implementation = (): pulumi.dynamic.ResourceProvider & {
+    configure(req: pulumi.dynamic.ConfigureRequest): Promise<void>;
+  } => {
     const { createRequire } = require("node:module");
     const { join } = require("node:path");
     return createRequire(join(process.cwd(), "index.js"))("pulumi-vcpp/dynamic").provider(kind);

@@ -16,18 +16,28 @@ export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
  * the field it concerns, with the rule it breaks. Fields whose value is still unknown (preview)
  * are not judged; they are checked again, known, before anything is sent.
  */
-export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string, unknown>, context: ServiceClients): pulumi.dynamic.CheckResult {
+export function checkInputs<S extends z.ZodType>(
+  schema: S,
+  news: Record<string, unknown>,
+  context: ServiceClients,
+): pulumi.dynamic.CheckResult {
   const unknownFields = Object.keys(news).filter((key) => isUnknown(news[key]));
   const parsed = schema.safeParse(news);
   const failures = parsed.success
     ? []
     : parsed.error.issues
         .filter((issue) => !unknownFields.includes(String(issue.path[0])))
-        .map((issue) => ({ property: issue.path.length ? formatPath(issue.path) : "(inputs)", reason: `${issue.path.length ? `${formatPath(issue.path)}: ` : ""}${issue.message}` }));
+        .map((issue) => ({
+          property: issue.path.length ? formatPath(issue.path) : "(inputs)",
+          reason: `${issue.path.length ? `${formatPath(issue.path)}: ` : ""}${issue.message}`,
+        }));
   const name = news.usageMeter;
   const known = context.usageMeterNames();
   if (typeof name === "string" && !isUnknown(name) && !known.includes(name)) {
-    failures.push({ property: "usageMeter", reason: `usageMeter: "${name}" is not configured (known: ${known.join(", ")}); add it under vcpp:usageMeters` });
+    failures.push({
+      property: "usageMeter",
+      reason: `usageMeter: "${name}" is not configured (known: ${known.join(", ")}); add it under vcpp:usageMeters`,
+    });
   }
   if (failures.length) return { inputs: news, failures };
   return { inputs: parsed.success ? { ...news, ...(parsed.data as object) } : news };
@@ -36,21 +46,35 @@ export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string,
 /** The declared fields of a resource's outputs, as `read` reports them for the next diff; absent ones left out. */
 export function inputsOf(schema: z.ZodObject, outs: object): Record<string, unknown> {
   const values = outs as Record<string, unknown>;
-  return Object.fromEntries(Object.keys(schema.shape).flatMap((field) => (values[field] === undefined ? [] : [[field, values[field]]])));
+  return Object.fromEntries(
+    Object.keys(schema.shape).flatMap((field) => (values[field] === undefined ? [] : [[field, values[field]]])),
+  );
 }
 
 /** Parses inputs that `check` accepted; a failure here means a value only became known at apply time. */
-export function parseInputs<S extends z.ZodType>(schema: S, inputs: Record<string, unknown>, resource: string, secretFields: string[] = []): z.infer<S> {
+export function parseInputs<S extends z.ZodType>(
+  schema: S,
+  inputs: Record<string, unknown>,
+  resource: string,
+  secretFields: string[] = [],
+): z.infer<S> {
   // Known before any call, so that an error echoing one of them is redacted.
   for (const field of secretFields) if (typeof inputs[field] === "string") registerSecret(inputs[field]);
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
-    throw new InputError({ resource, issues: parsed.error.issues.map((i) => ({ field: formatPath(i.path), rule: i.message })) });
+    throw new InputError({
+      resource,
+      issues: parsed.error.issues.map((i) => ({ field: formatPath(i.path), rule: i.message })),
+    });
   }
   return parsed.data;
 }
 
-export const port = z.number("must be a number").int("must be a whole number").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535");
+export const port = z
+  .number("must be a number")
+  .int("must be a whole number")
+  .min(1, "must be between 1 and 65535")
+  .max(65535, "must be between 1 and 65535");
 
 export const hostName = z
   .string("must be a string")
@@ -58,13 +82,26 @@ export const hostName = z
   // abort: an empty host is reported once, not also as "must be a host name".
   .min(1, { message: "must not be empty", abort: true })
   .max(253, "must be at most 253 characters")
-  .regex(/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9A-Fa-f:.]+$/, "must be a host name or IP address, without scheme, port or path");
+  .regex(
+    /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9A-Fa-f:.]+$/,
+    "must be a host name or IP address, without scheme, port or path",
+  );
 
-// eslint-disable-next-line no-control-regex -- control characters are what it refuses
-export const nonEmpty = z.string("must be a string").min(1, "must not be empty").max(1024, "must be at most 1024 characters").refine((s) => !/[\u0000-\u001f]/.test(s), "must not contain control characters");
+/** Control characters: what a text input refuses. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it matches
+const CONTROL_CHARACTERS = /[\u0000-\u001f]/;
+
+export const nonEmpty = z
+  .string("must be a string")
+  .min(1, "must not be empty")
+  .max(1024, "must be at most 1024 characters")
+  .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");
 
 /** A named appliance from `vcpp:usageMeters`; absent means the `vcpp:usageMeter*` keys. */
-export const usageMeterName = z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a name from vcpp:usageMeters").optional();
+export const usageMeterName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, "must be a name from vcpp:usageMeters")
+  .optional();
 
 /**
  * Whether a `usageMeter` input now names another appliance. Absent and `default` name the same one

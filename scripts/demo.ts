@@ -58,7 +58,10 @@ async function main(cleanups: Array<() => Promise<void>>): Promise<void> {
   console.log(indent(up.stdout));
   describeAppliance(emulator);
   const vcda = emulator.admin.products().find((p) => p.host === VCDA_HOST);
-  expect(emulator.admin.products().length === 2 && vcda?.metered === true, "pulumi up should have registered two metered products");
+  expect(
+    emulator.admin.products().length === 2 && vcda?.metered === true,
+    "pulumi up should have registered two metered products",
+  );
 
   step("Someone changes the appliance by hand: Cloud Director Availability now connects as 'admin'");
   emulator.admin.changeProduct("default", vcda!.id as number, { user: "admin" });
@@ -69,7 +72,10 @@ async function main(cleanups: Array<() => Promise<void>>): Promise<void> {
   const preview = await stack.preview({ refresh: true });
   for (const change of preview.changes) say(describeStep(change));
   const onlyVcda = preview.changes.length === 1 && preview.changes[0].urn.endsWith("::cloud-director-availability");
-  expect(onlyVcda && preview.changes[0].op === "update" && changedInputs(preview.changes[0]).join() === "user", `preview --refresh should show exactly one update, got: ${preview.changes.map((c) => `${c.op} ${c.urn}`).join(", ") || "none"}`);
+  expect(
+    onlyVcda && preview.changes[0].op === "update" && changedInputs(preview.changes[0]).join() === "user",
+    `preview --refresh should show exactly one update, got: ${preview.changes.map((c) => `${c.op} ${c.urn}`).join(", ") || "none"}`,
+  );
   expect(emulator.writes().length === 0, "a preview must not change the appliance");
   say("a preview changed nothing on the appliance (its request log has no write).");
 
@@ -78,22 +84,27 @@ async function main(cleanups: Array<() => Promise<void>>): Promise<void> {
   console.log(indent(repair.stdout));
   const repaired = emulator.admin.products().find((p) => p.host === VCDA_HOST);
   expect(repaired?.user === "root", "pulumi up --refresh should have set the user back to root");
-  say(`Cloud Director Availability connects as '${String(repaired?.user)}' again, still product id ${String(repaired?.id)}: updated in place, not re-registered.`);
+  say(
+    `Cloud Director Availability connects as '${String(repaired?.user)}' again, still product id ${String(repaired?.id)}: updated in place, not re-registered.`,
+  );
 
   step("pulumi destroy: unregisters the products and restores a direct connection");
   const destroy = await stack.destroy();
   console.log(indent(destroy.stdout));
   expect(emulator.admin.products().length === 0, "pulumi destroy should have removed both products");
   describeAppliance(emulator);
-
 }
 
 function describeAppliance(emulator: RunningEmulator): void {
   const { proxy, dataUsageAccepted, logins } = emulator.admin.appliance();
-  say(`the appliance now reports: connection ${proxy.type === "none" ? "direct" : `${proxy.type} proxy ${proxy.host}:${proxy.port}`}, data usage ${dataUsageAccepted ? "accepted" : "not accepted"}, ${logins} login(s) so far`);
+  say(
+    `the appliance now reports: connection ${proxy.type === "none" ? "direct" : `${proxy.type} proxy ${proxy.host}:${proxy.port}`}, data usage ${dataUsageAccepted ? "accepted" : "not accepted"}, ${logins} login(s) so far`,
+  );
   for (const p of emulator.admin.products()) {
     const status = p.status as { code: string; text: string };
-    say(`  • ${String(p.productType)} ${String(p.host)}:${String(p.port)} as ${String(p.user)}: id ${String(p.id)}, ${p.metered ? "metered" : "not metered"} (${status.code} ${status.text})`);
+    say(
+      `  • ${String(p.productType)} ${String(p.host)}:${String(p.port)} as ${String(p.user)}: id ${String(p.id)}, ${p.metered ? "metered" : "not metered"} (${status.code} ${status.text})`,
+    );
   }
   if (emulator.admin.products().length === 0) say("  • no products registered");
 }
@@ -102,7 +113,8 @@ function describeAppliance(emulator: RunningEmulator): void {
 function describeStep(change: PreviewStep): string {
   const name = change.urn.split("::").pop();
   const details = changedInputs(change).map(
-    (field) => `${field} is ${JSON.stringify(change.oldState?.inputs?.[field])} on the appliance, ${JSON.stringify(change.newState?.inputs?.[field])} in the program`,
+    (field) =>
+      `${field} is ${JSON.stringify(change.oldState?.inputs?.[field])} on the appliance, ${JSON.stringify(change.newState?.inputs?.[field])} in the program`,
   );
   return `${change.op} ${name}: ${details.join("; ") || "(no declared field differs)"}`;
 }

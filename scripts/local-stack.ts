@@ -71,10 +71,18 @@ export function runCommand(command: string, args: string[], options: RunOptions 
 export async function installEngine(onProgress: (line: string) => void = () => undefined): Promise<string> {
   const result = await runCommand("bash", [join(REPO_ROOT, "scripts", "install-engine.sh")], {
     cwd: REPO_ROOT,
-    onStderr: (chunk) => chunk.split("\n").filter((l) => l.startsWith("[engine]")).forEach(onProgress),
+    onStderr: (chunk) =>
+      chunk
+        .split("\n")
+        .filter((l) => l.startsWith("[engine]"))
+        .forEach(onProgress),
   });
   if (result.code !== 0) {
-    const reason = result.stderr.split("\n").filter((l) => l.includes("ERROR")).join("\n") || result.stderr.slice(-2000);
+    const reason =
+      result.stderr
+        .split("\n")
+        .filter((l) => l.includes("ERROR"))
+        .join("\n") || result.stderr.slice(-2000);
     throw new EngineUnavailableError(reason.trim());
   }
   return result.stdout.trim().split("\n").pop() as string;
@@ -88,8 +96,18 @@ export class EngineUnavailableError extends Error {
   }
 }
 
-const resourceState = z.object({ type: z.string().nullish(), id: z.string().nullish(), inputs: z.record(z.string(), z.unknown()).nullish(), outputs: z.record(z.string(), z.unknown()).nullish() });
-const previewStep = z.object({ op: z.string(), urn: z.string(), oldState: resourceState.nullish(), newState: resourceState.nullish() });
+const resourceState = z.object({
+  type: z.string().nullish(),
+  id: z.string().nullish(),
+  inputs: z.record(z.string(), z.unknown()).nullish(),
+  outputs: z.record(z.string(), z.unknown()).nullish(),
+});
+const previewStep = z.object({
+  op: z.string(),
+  urn: z.string(),
+  oldState: resourceState.nullish(),
+  newState: resourceState.nullish(),
+});
 /** What this package reads of `pulumi preview --json`. */
 const previewJson = z.object({ steps: z.array(previewStep).default([]) });
 
@@ -183,7 +201,10 @@ export class LocalStack {
   }
 
   /** Runs `pulumi <args>` and fails with its output when it fails. */
-  async pulumiOk(args: string[], options: Pick<RunOptions, "input" | "onStdout" | "onStderr"> = {}): Promise<CommandResult> {
+  async pulumiOk(
+    args: string[],
+    options: Pick<RunOptions, "input" | "onStdout" | "onStderr"> = {},
+  ): Promise<CommandResult> {
     const result = await this.pulumi(args, options);
     if (result.code !== 0) throw new PulumiCommandError(args, result);
     return result;
@@ -202,7 +223,10 @@ export class LocalStack {
   }
 
   up(options: { refresh?: boolean } & Pick<RunOptions, "onStdout"> = {}): Promise<CommandResult> {
-    return this.pulumiOk(["up", "--yes", "--skip-preview", "--suppress-progress", ...(options.refresh ? ["--refresh"] : [])], options);
+    return this.pulumiOk(
+      ["up", "--yes", "--skip-preview", "--suppress-progress", ...(options.refresh ? ["--refresh"] : [])],
+      options,
+    );
   }
 
   /** What the next `pulumi up` would do, from the engine's JSON (never from its text). */
@@ -241,7 +265,9 @@ export class PulumiCommandError extends Error {
     readonly result: CommandResult,
   ) {
     const tail = (text: string) => text.trim().split("\n").slice(-40).join("\n");
-    super(`pulumi ${args.join(" ")} failed with exit code ${result.code}\n${tail(result.stdout)}\n${tail(result.stderr)}`);
+    super(
+      `pulumi ${args.join(" ")} failed with exit code ${result.code}\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+    );
     this.name = "PulumiCommandError";
   }
 }

@@ -22,7 +22,10 @@ export async function createServerTls(): Promise<ServerTls> {
     curve: "P-256",
     notBeforeDate: new Date(now - 3600_000),
     notAfterDate: new Date(now + YEAR_MS),
-    extensions: [{ name: "basicConstraints", cA: true, critical: true }, { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true }],
+    extensions: [
+      { name: "basicConstraints", cA: true, critical: true },
+      { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+    ],
   });
   const leaf = await generate([{ name: "commonName", value: "localhost" }], {
     keyType: "ec",
@@ -32,7 +35,14 @@ export async function createServerTls(): Promise<ServerTls> {
     notAfterDate: new Date(now + YEAR_MS),
     ca: { key: ca.private, cert: ca.cert },
     extensions: [
-      { name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }, { type: 7, ip: "::1" }] },
+      {
+        name: "subjectAltName",
+        altNames: [
+          { type: 2, value: "localhost" },
+          { type: 7, ip: "127.0.0.1" },
+          { type: 7, ip: "::1" },
+        ],
+      },
       { name: "extKeyUsage", serverAuth: true },
     ],
   });
@@ -47,8 +57,12 @@ export class CertificateStore {
     const key = `${host.toLowerCase()}:${port}`;
     let pem = this.byEndpoint.get(key);
     if (!pem) {
-      pem = generate([{ name: "commonName", value: host }], { keyType: "ec",
-    algorithm: "sha256", curve: "P-256", notAfterDate: new Date(Date.now() + YEAR_MS) }).then((r) => r.cert);
+      pem = generate([{ name: "commonName", value: host }], {
+        keyType: "ec",
+        algorithm: "sha256",
+        curve: "P-256",
+        notAfterDate: new Date(Date.now() + YEAR_MS),
+      }).then((r) => r.cert);
       this.byEndpoint.set(key, pem);
     }
     return pem;

@@ -101,12 +101,19 @@ export class Router {
     const method = req.method ?? "GET";
     const route = this.routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     const service = route?.service ?? "unknown";
-    const record = (status: number) => this.log.push({ service, method, path: url.pathname, query: url.search, status, at: Date.now() });
+    const record = (status: number) =>
+      this.log.push({ service, method, path: url.pathname, query: url.search, status, at: Date.now() });
     let body: unknown;
     try {
       body = await readBody(req);
     } catch {
-      return send(res, 400, { errCode: "EMULATOR_BAD_BODY", errMessage: "the request body is not valid JSON" }, {}, record);
+      return send(
+        res,
+        400,
+        { errCode: "EMULATOR_BAD_BODY", errMessage: "the request body is not valid JSON" },
+        {},
+        record,
+      );
     }
     if (!route) {
       const message = this.recordUnhandled({ method, url: `${url.pathname}${url.search}`, body });
@@ -119,7 +126,14 @@ export class Router {
     const params = url.pathname.match(route.pattern)?.groups ?? {};
     let answer: EmulatorResponse;
     try {
-      answer = await route.handle({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body, params });
+      answer = await route.handle({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        params,
+      });
     } catch (error) {
       answer = { status: 500, body: { errCode: "EMULATOR_FAILURE", errMessage: String(error) } };
     }
@@ -133,7 +147,8 @@ export class Router {
     if (mode === "bypass") return message;
     this.unhandled.push(request);
     if (mode === "error") this.unreported.push(request);
-    if (!this.options.quiet) console.error(mode === "error" ? `\x1b[31m${message}\x1b[0m` : `\x1b[33m${message}\x1b[0m`);
+    if (!this.options.quiet)
+      console.error(mode === "error" ? `\x1b[31m${message}\x1b[0m` : `\x1b[33m${message}\x1b[0m`);
     return message;
   }
 }
@@ -142,7 +157,12 @@ function describeUnhandled(request: UnhandledRequest): string {
   return `${request.method} ${request.url}${request.body === undefined ? "" : ` with body ${JSON.stringify(request.body)}`}`;
 }
 
-export function startHttpsServer(router: Router, tls: { key: string; cert: string }, host: string, port: number): Promise<Server> {
+export function startHttpsServer(
+  router: Router,
+  tls: { key: string; cert: string },
+  host: string,
+  port: number,
+): Promise<Server> {
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void router.dispatch(req, res));
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -161,7 +181,13 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   return text;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, record: (status: number) => void): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string>,
+  record: (status: number) => void,
+): void {
   record(status);
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
   res.writeHead(status, { ...(typeof body === "object" ? { "content-type": "application/json" } : {}), ...headers });

@@ -9,7 +9,19 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { CertificateStore } from "../core/certificates";
 import { EmulatorRequest, EmulatorResponse, Route } from "../core/router";
 
-export const PRODUCT_TYPES = ["vCenter", "NSX-V", "NSX-T", "NSXALB", "VRNI", "VCD", "VCAV", "VROPS", "VRSLCM", "TKGM", "VCFA"];
+export const PRODUCT_TYPES = [
+  "vCenter",
+  "NSX-V",
+  "NSX-T",
+  "NSXALB",
+  "VRNI",
+  "VCD",
+  "VCAV",
+  "VROPS",
+  "VRSLCM",
+  "TKGM",
+  "VCFA",
+];
 const FULL_NAMES: Record<string, string> = {
   vCenter: "VMware vCenter Server",
   "NSX-V": "VMware NSX for vSphere",
@@ -23,7 +35,10 @@ const FULL_NAMES: Record<string, string> = {
   TKGM: "VMware Tanzu Kubernetes Grid",
   VCFA: "VMware Cloud Foundation Automation",
 };
-const EXTRA_FIELDS: Record<string, string[]> = { "NSX-V": ["vcId"], TKGM: ["tkgmToken", "tkgmEdition", "tkgmMetric", "vcId"] };
+const EXTRA_FIELDS: Record<string, string[]> = {
+  "NSX-V": ["vcId"],
+  TKGM: ["tkgmToken", "tkgmEdition", "tkgmMetric", "vcId"],
+};
 
 export interface ApplianceOptions {
   /** API generation: "4" (session id, the default) or "9" (bearer token). */
@@ -77,9 +92,15 @@ export interface ApplianceState {
   logins: number;
 }
 
-const err = (status: number, errCode: string, errMessage: string): EmulatorResponse => ({ status, body: { errCode, errMessage } });
+const err = (status: number, errCode: string, errMessage: string): EmulatorResponse => ({
+  status,
+  body: { errCode, errMessage },
+});
 /** What an appliance without an (undocumented) route answers. */
-const NO_SUCH_ROUTE: EmulatorResponse = { status: 404, body: { errCode: "GW_NOT_FOUND", errMessage: "No such resource" } };
+const NO_SUCH_ROUTE: EmulatorResponse = {
+  status: 404,
+  body: { errCode: "GW_NOT_FOUND", errMessage: "No such resource" },
+};
 const notFound = (id: unknown) => err(502, "ERR_PM_PRODUCT_NOT_FOUND", `Product with id ${String(id)} not found`);
 
 export function createAppliance(name: string, options: ApplianceOptions = {}): ApplianceState {
@@ -112,13 +133,19 @@ export function usageMeterRoutes(appliances: Map<string, ApplianceState>, certif
   // Only the appliances it has: a request to another is unhandled, like any unknown route.
   const names = [...appliances.keys()].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
   const base = `^/um/(?<appliance>${names})/api/v1`;
-  const route = (method: string, path: string, handler: (um: ApplianceState, req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>, authenticated = true): Route => ({
+  const route = (
+    method: string,
+    path: string,
+    handler: (um: ApplianceState, req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>,
+    authenticated = true,
+  ): Route => ({
     service: "usage-meter",
     method,
     pattern: new RegExp(`${base}${path}$`),
     handle: (req) => {
       const um = appliances.get(req.params.appliance) as ApplianceState;
-      if (authenticated && !isAuthenticated(um, req)) return err(401, "GW_LOGIN_REQUIRED", "Login is required or the session has expired");
+      if (authenticated && !isAuthenticated(um, req))
+        return err(401, "GW_LOGIN_REQUIRED", "Login is required or the session has expired");
       return handler(um, req);
     },
   });
@@ -127,9 +154,18 @@ export function usageMeterRoutes(appliances: Map<string, ApplianceState>, certif
     route("POST", "/login", login, false),
     route("GET", "/agent_info", (um, req) => ({
       status: 200,
-      body: { build_number: "24154917", major_version: um.version === "9" ? 9 : 4, minor_version: um.version === "9" ? 0 : 8, patch_version: 0, hotfix_version: 0, ...(req.query.get("um_uuid") === "true" ? { uuid: um.uuid } : {}) },
+      body: {
+        build_number: "24154917",
+        major_version: um.version === "9" ? 9 : 4,
+        minor_version: um.version === "9" ? 0 : 8,
+        patch_version: 0,
+        hotfix_version: 0,
+        ...(req.query.get("um_uuid") === "true" ? { uuid: um.uuid } : {}),
+      },
     })),
-    route("GET", "/data_usage_acceptance", (um) => (um.undocumentedRoutes ? { status: 200, body: { accepted: um.dataUsageAccepted } } : NO_SUCH_ROUTE)),
+    route("GET", "/data_usage_acceptance", (um) =>
+      um.undocumentedRoutes ? { status: 200, body: { accepted: um.dataUsageAccepted } } : NO_SUCH_ROUTE,
+    ),
     route("POST", "/data_usage_acceptance", (um, req) => {
       const body = req.body as { accepted?: unknown } | undefined;
       if (typeof body?.accepted !== "boolean") return err(400, "GW_BAD_REQ_BODY", "accepted must be a boolean");
@@ -137,7 +173,17 @@ export function usageMeterRoutes(appliances: Map<string, ApplianceState>, certif
       return { status: 202 };
     }),
     route("GET", "/http_proxy", (um) =>
-      um.undocumentedRoutes ? { status: 200, body: { type: um.proxy.type, host: um.proxy.host ?? null, port: um.proxy.port ?? null, user: um.proxy.user ?? null } } : NO_SUCH_ROUTE,
+      um.undocumentedRoutes
+        ? {
+            status: 200,
+            body: {
+              type: um.proxy.type,
+              host: um.proxy.host ?? null,
+              port: um.proxy.port ?? null,
+              user: um.proxy.user ?? null,
+            },
+          }
+        : NO_SUCH_ROUTE,
     ),
     route("PUT", "/test_proxy", testProxy),
     route("GET", "/product", listProducts),
@@ -150,18 +196,25 @@ export function usageMeterRoutes(appliances: Map<string, ApplianceState>, certif
 }
 
 function isAuthenticated(um: ApplianceState, req: EmulatorRequest): boolean {
-  const header = um.version === "9" ? /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1] : req.headers.sessionid;
+  const header =
+    um.version === "9" ? /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1] : req.headers.sessionid;
   const token = Array.isArray(header) ? header[0] : header;
   const expires = token ? um.sessions.get(token) : undefined;
   return expires !== undefined && Date.now() < expires;
 }
 
 function login(um: ApplianceState, req: EmulatorRequest): EmulatorResponse {
-  const credentials = um.version === "9" ? basicCredentials(req.headers.authorization) : (req.body as { user?: string; password?: string } | undefined);
+  const credentials =
+    um.version === "9"
+      ? basicCredentials(req.headers.authorization)
+      : (req.body as { user?: string; password?: string } | undefined);
   if (!credentials || typeof credentials.user !== "string" || typeof credentials.password !== "string") {
-    return um.version === "9" ? err(401, "GW_LOGIN_FAILED", "HTTP Basic credentials are required") : err(400, "GW_BAD_REQ_BODY", "user and password are required");
+    return um.version === "9"
+      ? err(401, "GW_LOGIN_FAILED", "HTTP Basic credentials are required")
+      : err(400, "GW_BAD_REQ_BODY", "user and password are required");
   }
-  if (credentials.user !== um.user || credentials.password !== um.password) return err(401, "GW_LOGIN_FAILED", "Invalid user name or password");
+  if (credentials.user !== um.user || credentials.password !== um.password)
+    return err(401, "GW_LOGIN_FAILED", "Invalid user name or password");
   um.logins++;
   const token = `UmSID${randomBytes(24).toString("base64url")}`;
   const expiresAt = Date.now() + um.sessionTtlMs;
@@ -172,7 +225,15 @@ function login(um: ApplianceState, req: EmulatorRequest): EmulatorResponse {
     um.issuedCredentials.push(refreshToken);
     return { status: 200, body: { accessToken: { tokenValue: token, expiresAt, tokenType: "Bearer" }, refreshToken } };
   }
-  return { status: 202, body: { data_usage_acceptance: um.dataUsageAccepted, http_proxy: um.proxy.type !== "none", alert_email: false, sessionid: token } };
+  return {
+    status: 202,
+    body: {
+      data_usage_acceptance: um.dataUsageAccepted,
+      http_proxy: um.proxy.type !== "none",
+      alert_email: false,
+      sessionid: token,
+    },
+  };
 }
 
 function basicCredentials(header: unknown): { user: string; password: string } | undefined {
@@ -188,19 +249,38 @@ function testProxy(um: ApplianceState, req: EmulatorRequest): EmulatorResponse {
   const body = (req.body ?? {}) as { type?: string; host?: string; port?: number; user?: string; password?: string };
   if (body.type === "none") {
     um.proxy = { type: "none" };
-    return { status: 202, body: { test_result: true, message: "Direct connection to the cloud succeeded", error_code: null } };
+    return {
+      status: 202,
+      body: { test_result: true, message: "Direct connection to the cloud succeeded", error_code: null },
+    };
   }
-  if ((body.type !== "http" && body.type !== "https") || typeof body.host !== "string" || !Number.isInteger(body.port)) {
+  if (
+    (body.type !== "http" && body.type !== "https") ||
+    typeof body.host !== "string" ||
+    !Number.isInteger(body.port)
+  ) {
     return err(400, "GW_BAD_REQ_BODY", "type must be none, http or https; host and port are required for a proxy");
   }
-  if (body.host.endsWith(".invalid")) return { status: 202, body: { test_result: false, message: `Could not connect to proxy ${body.host}:${body.port}`, error_code: "PROXY_UNREACHABLE" } };
+  if (body.host.endsWith(".invalid"))
+    return {
+      status: 202,
+      body: {
+        test_result: false,
+        message: `Could not connect to proxy ${body.host}:${body.port}`,
+        error_code: "PROXY_UNREACHABLE",
+      },
+    };
   um.proxy = { type: body.type, host: body.host, port: body.port, user: body.user, password: body.password };
-  return { status: 202, body: { test_result: true, message: "Connection through the proxy succeeded", error_code: null } };
+  return {
+    status: 202,
+    body: { test_result: true, message: "Connection through the proxy succeeded", error_code: null },
+  };
 }
 
 function listProducts(um: ApplianceState, req: EmulatorRequest): EmulatorResponse {
   const [type, id, active, meter] = ["productType", "id", "active", "meter"].map((k) => req.query.get(k));
-  if (type === null && (id !== null || active !== null || meter !== null)) return err(400, "GW_REQ_KEY", "productType is required when other filters are given");
+  if (type === null && (id !== null || active !== null || meter !== null))
+    return err(400, "GW_REQ_KEY", "productType is required when other filters are given");
   let products = um.products.filter((p) => type === null || p.productType === type);
   if (id !== null) {
     products = products.filter((p) => String(p.id) === id);
@@ -211,13 +291,24 @@ function listProducts(um: ApplianceState, req: EmulatorRequest): EmulatorRespons
   return { status: 200, body: products.map(publicProduct) };
 }
 
-type ProductBody = { id?: unknown; productType?: unknown; host?: unknown; port?: unknown; user?: unknown; password?: unknown } & Record<string, unknown>;
+type ProductBody = {
+  id?: unknown;
+  productType?: unknown;
+  host?: unknown;
+  port?: unknown;
+  user?: unknown;
+  password?: unknown;
+} & Record<string, unknown>;
 
 function validateProductBody(body: ProductBody): string | undefined {
-  if (typeof body.productType !== "string" || !PRODUCT_TYPES.includes(body.productType)) return `productType must be one of ${PRODUCT_TYPES.join(", ")}`;
-  for (const field of ["host", "user", "password"]) if (typeof body[field] !== "string" || body[field] === "") return `${field} is required`;
-  if (!Number.isInteger(body.port) || (body.port as number) < 1 || (body.port as number) > 65535) return "port must be between 1 and 65535";
-  for (const field of EXTRA_FIELDS[body.productType] ?? []) if (typeof body[field] !== "string") return `${field} is required for ${body.productType}`;
+  if (typeof body.productType !== "string" || !PRODUCT_TYPES.includes(body.productType))
+    return `productType must be one of ${PRODUCT_TYPES.join(", ")}`;
+  for (const field of ["host", "user", "password"])
+    if (typeof body[field] !== "string" || body[field] === "") return `${field} is required`;
+  if (!Number.isInteger(body.port) || (body.port as number) < 1 || (body.port as number) > 65535)
+    return "port must be between 1 and 65535";
+  for (const field of EXTRA_FIELDS[body.productType] ?? [])
+    if (typeof body[field] !== "string") return `${field} is required for ${body.productType}`;
   return undefined;
 }
 
@@ -225,13 +316,22 @@ function extraFields(body: ProductBody): Record<string, string> {
   return Object.fromEntries((EXTRA_FIELDS[body.productType as string] ?? []).map((f) => [f, String(body[f])]));
 }
 
-export async function addProduct(um: ApplianceState, req: EmulatorRequest, certificates: CertificateStore): Promise<EmulatorResponse> {
+export async function addProduct(
+  um: ApplianceState,
+  req: EmulatorRequest,
+  certificates: CertificateStore,
+): Promise<EmulatorResponse> {
   const body = (req.body ?? {}) as ProductBody;
   const invalid = validateProductBody(body);
   if (invalid) return err(400, "GW_BAD_REQ_BODY", invalid);
   const host = body.host as string;
   const clash = um.products.find((p) => p.host.toLowerCase() === host.toLowerCase());
-  if (clash && req.query.get("force") !== "true") return err(409, "ERR_PM_HOST_NAME_CONFLICT", `Host name ${host} is already used by product ${clash.id} (${clash.productType})`);
+  if (clash && req.query.get("force") !== "true")
+    return err(
+      409,
+      "ERR_PM_HOST_NAME_CONFLICT",
+      `Host name ${host} is already used by product ${clash.id} (${clash.productType})`,
+    );
   const now = Date.now();
   const product: EmulatedProduct = {
     id: um.nextId++,
@@ -254,7 +354,11 @@ export async function addProduct(um: ApplianceState, req: EmulatorRequest, certi
   return { status: 202, body: publicProduct(product) };
 }
 
-async function updateProduct(um: ApplianceState, req: EmulatorRequest, certificates: CertificateStore): Promise<EmulatorResponse> {
+async function updateProduct(
+  um: ApplianceState,
+  req: EmulatorRequest,
+  certificates: CertificateStore,
+): Promise<EmulatorResponse> {
   const body = (req.body ?? {}) as ProductBody;
   const product = um.products.find((p) => p.id === Number(body.id));
   if (body.id === undefined) return err(400, "GW_BAD_REQ_BODY", "id is required");
@@ -263,14 +367,25 @@ async function updateProduct(um: ApplianceState, req: EmulatorRequest, certifica
   if (invalid) return err(400, "GW_BAD_REQ_BODY", invalid);
   const endpointChanged = product.host !== body.host || product.port !== body.port;
   const reactivated = !product.active;
-  Object.assign(product, { host: body.host, port: body.port, user: body.user, password: body.password, productType: body.productType, extra: extraFields(body), active: true, lastChanged: Date.now() });
+  Object.assign(product, {
+    host: body.host,
+    port: body.port,
+    user: body.user,
+    password: body.password,
+    productType: body.productType,
+    extra: extraFields(body),
+    active: true,
+    lastChanged: Date.now(),
+  });
   if (endpointChanged) {
     product.metered = false;
     product.status = { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() };
     um.pendingCertificates.set(product.id, await certificates.pem(product.host, product.port));
   } else if (reactivated) {
     // Re-activation ends the "Deactivated" status: the product is back to what its certificate allows.
-    product.status = product.metered ? { code: "OK", text: "Collecting", lastChanged: Date.now() } : { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() };
+    product.status = product.metered
+      ? { code: "OK", text: "Collecting", lastChanged: Date.now() }
+      : { code: "Warn", text: "Please accept certificate", lastChanged: Date.now() };
   }
   return { status: 202, body: publicProduct(product) };
 }
@@ -290,22 +405,47 @@ async function userActions(um: ApplianceState, certificates: CertificateStore): 
   for (const [productId, pem] of um.pendingCertificates) {
     const product = um.products.find((p) => p.id === productId);
     if (!product) continue;
-    actions.push({ code: "Cert", data: { productId, certificateId: `${product.host}:${product.port}`, productType: product.productType, certData: certificates.describe(pem) } });
+    actions.push({
+      code: "Cert",
+      data: {
+        productId,
+        certificateId: `${product.host}:${product.port}`,
+        productType: product.productType,
+        certData: certificates.describe(pem),
+      },
+    });
   }
   return actions;
 }
 
 function acceptCertificate(um: ApplianceState, req: EmulatorRequest): EmulatorResponse {
-  const body = (req.body ?? {}) as { certificateId?: string; accepted?: boolean; productType?: string; productId?: number };
+  const body = (req.body ?? {}) as {
+    certificateId?: string;
+    accepted?: boolean;
+    productType?: string;
+    productId?: number;
+  };
   const product = um.products.find((p) => p.id === Number(body.productId));
   if (!product) return notFound(body.productId);
-  if (!um.pendingCertificates.has(product.id) || body.certificateId !== `${product.host}:${product.port}` || body.productType !== product.productType) {
-    return err(400, "GW_BAD_REQ_BODY", `No certificate ${String(body.certificateId)} is waiting for ${String(body.productType)} product ${product.id}`);
+  if (
+    !um.pendingCertificates.has(product.id) ||
+    body.certificateId !== `${product.host}:${product.port}` ||
+    body.productType !== product.productType
+  ) {
+    return err(
+      400,
+      "GW_BAD_REQ_BODY",
+      `No certificate ${String(body.certificateId)} is waiting for ${String(body.productType)} product ${product.id}`,
+    );
   }
   if (body.accepted === true) {
     um.pendingCertificates.delete(product.id);
     const now = Date.now();
-    Object.assign(product, { metered: true, lastChanged: now, status: { code: "OK", text: "Collecting", lastChanged: now } });
+    Object.assign(product, {
+      metered: true,
+      lastChanged: now,
+      status: { code: "OK", text: "Collecting", lastChanged: now },
+    });
   } else {
     rejectCertificate(um, product);
   }
@@ -316,5 +456,9 @@ function acceptCertificate(um: ApplianceState, req: EmulatorRequest): EmulatorRe
 export function rejectCertificate(um: ApplianceState, product: EmulatedProduct): void {
   um.pendingCertificates.delete(product.id);
   const now = Date.now();
-  Object.assign(product, { metered: false, lastChanged: now, status: { code: "Error", text: "Certificate rejected", lastChanged: now } });
+  Object.assign(product, {
+    metered: false,
+    lastChanged: now,
+    status: { code: "Error", text: "Certificate rejected", lastChanged: now },
+  });
 }

@@ -11,15 +11,31 @@ const network = new ProxyConfig("network", { type: "none", acceptDataUsage: true
 // Cloud Director Availability registers with its root account; its certificate is accepted.
 const vcda = new MeteredProduct(
   "cloud-director-availability",
-  { productType: "VCAV", host: config.require("vcdaHost"), user: "root", password: config.requireSecret("vcdaPassword") },
+  {
+    productType: "VCAV",
+    host: config.require("vcdaHost"),
+    user: "root",
+    password: config.requireSecret("vcdaPassword"),
+  },
   { dependsOn: network },
 );
 
 const vcenter = new MeteredProduct(
   "vcenter",
-  { productType: "vCenter", host: config.require("vcenterHost"), user: "administrator@vsphere.local", password: config.requireSecret("vcenterPassword") },
+  {
+    productType: "vCenter",
+    host: config.require("vcenterHost"),
+    user: "administrator@vsphere.local",
+    password: config.requireSecret("vcenterPassword"),
+  },
   { dependsOn: network },
 );
 
 export const connection = network.type;
-export const products = [vcda, vcenter].map((p) => ({ productType: p.productType, host: p.host, productId: p.productId, metered: p.metered, status: p.status }));
+export const products = [vcda, vcenter].map((p) => ({
+  productType: p.productType,
+  host: p.host,
+  productId: p.productId,
+  metered: p.metered,
+  status: p.status,
+}));

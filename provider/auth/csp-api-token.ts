@@ -34,7 +34,10 @@ export function cspApiToken(http: HttpClient, apiToken: string): Authenticator {
       schema: accessTokenAnswer,
       idempotent: true, // an extra access token is harmless
       acceptStatuses: REFUSED,
-      hint: (status) => (status !== undefined && REFUSED.includes(status) ? "The API token was refused: generate a new API token in the Cloud Partner Navigator and set it in the stack config" : undefined),
+      hint: (status) =>
+        status !== undefined && REFUSED.includes(status)
+          ? "The API token was refused: generate a new API token in the Cloud Partner Navigator and set it in the stack config"
+          : undefined,
     });
     let call = exchange("api_token");
     let reply = await http.send(call);
@@ -46,6 +49,9 @@ export function cspApiToken(http: HttpClient, apiToken: string): Authenticator {
     }
     if (!reply.ok) throw http.httpError(call, reply.status, reply.text);
     registerSecret(reply.body.access_token);
-    return { headers: { authorization: `Bearer ${reply.body.access_token}` }, expiresAt: expiryIn(reply.body.expires_in, CSP_ACCESS_TOKEN_LIFETIME_MS) };
+    return {
+      headers: { authorization: `Bearer ${reply.body.access_token}` },
+      expiresAt: expiryIn(reply.body.expires_in, CSP_ACCESS_TOKEN_LIFETIME_MS),
+    };
   });
 }

@@ -14,5 +14,7 @@ export function parseInstant(value: number | string | undefined): number | undef
 
 /** Expiry of a token from an OAuth-style `expires_in` (seconds), or a default lifetime. */
 export function expiryIn(expiresInSeconds: number | undefined, defaultLifetimeMs: number): number {
-  return Date.now() + (expiresInSeconds !== undefined && expiresInSeconds > 0 ? expiresInSeconds * 1000 : defaultLifetimeMs);
+  return (
+    Date.now() + (expiresInSeconds !== undefined && expiresInSeconds > 0 ? expiresInSeconds * 1000 : defaultLifetimeMs)
+  );
 }

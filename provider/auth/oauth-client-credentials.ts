@@ -26,9 +26,17 @@ const tokenAnswer = z.looseObject({
   expires_in: z.coerce.number().optional(),
 });
 
-export function clientCredentials(http: HttpClient, { tokenPath, clientId, clientSecret }: ClientCredentials): Authenticator {
+export function clientCredentials(
+  http: HttpClient,
+  { tokenPath, clientId, clientSecret }: ClientCredentials,
+): Authenticator {
   registerSecret(clientSecret);
-  const key = { service: "oauth-client-credentials", endpoint: `${http.endpoint.baseUrl}/${tokenPath}`, identity: clientId, secret: clientSecret };
+  const key = {
+    service: "oauth-client-credentials",
+    endpoint: `${http.endpoint.baseUrl}/${tokenPath}`,
+    identity: clientId,
+    secret: clientSecret,
+  };
   return sharedAuthenticator(key, async () => {
     const answer = await http.request({
       operation: "obtain an access token",
@@ -38,9 +46,15 @@ export function clientCredentials(http: HttpClient, { tokenPath, clientId, clien
       form: { grant_type: "client_credentials" },
       schema: tokenAnswer,
       idempotent: true, // an extra token is harmless
-      hint: (status) => (status === 400 || status === 401 ? "The client id or secret was refused: check them in the stack config" : undefined),
+      hint: (status) =>
+        status === 400 || status === 401
+          ? "The client id or secret was refused: check them in the stack config"
+          : undefined,
     });
     registerSecret(answer.access_token);
-    return { headers: { authorization: `Bearer ${answer.access_token}` }, expiresAt: expiryIn(answer.expires_in, CLIENT_CREDENTIALS_LIFETIME_MS) };
+    return {
+      headers: { authorization: `Bearer ${answer.access_token}` },
+      expiresAt: expiryIn(answer.expires_in, CLIENT_CREDENTIALS_LIFETIME_MS),
+    };
   });
 }

@@ -68,7 +68,8 @@ export function sharedAuthenticator(key: CredentialKey, obtain: () => Promise<Cr
     },
     invalidate(refused) {
       const entry = credentials.get(id);
-      if (entry?.value && Object.entries(entry.value.headers).every(([k, v]) => refused[k] === v)) credentials.delete(id);
+      if (entry?.value && Object.entries(entry.value.headers).every(([k, v]) => refused[k] === v))
+        credentials.delete(id);
     },
   };
 }

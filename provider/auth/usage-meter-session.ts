@@ -19,15 +19,24 @@ export interface UsageMeterLogin {
 const loginAnswer = z
   .looseObject({
     sessionid: z.string().min(1).optional(),
-    accessToken: z.looseObject({ tokenValue: z.string().min(1), expiresAt: z.union([z.number(), z.string()]).optional() }).optional(),
+    accessToken: z
+      .looseObject({ tokenValue: z.string().min(1), expiresAt: z.union([z.number(), z.string()]).optional() })
+      .optional(),
   })
-  .refine((a) => a.sessionid !== undefined || a.accessToken !== undefined, "has neither sessionid (4.x) nor accessToken (9.x)");
+  .refine(
+    (a) => a.sessionid !== undefined || a.accessToken !== undefined,
+    "has neither sessionid (4.x) nor accessToken (9.x)",
+  );
 
 /**
  * The session of one user on the appliance `http` talks to (its base URL ends in `/api/v1`).
  * `onLogin` sees each login answer (the 4.x one also tells about the appliance's settings).
  */
-export function usageMeterSession(http: HttpClient, login: UsageMeterLogin, onLogin?: (answer: Record<string, unknown>) => void): Authenticator {
+export function usageMeterSession(
+  http: HttpClient,
+  login: UsageMeterLogin,
+  onLogin?: (answer: Record<string, unknown>) => void,
+): Authenticator {
   const { user, password, apiVersion } = login;
   registerSecret(password);
   const key = { service: "usage-meter", endpoint: http.endpoint.baseUrl, identity: user, secret: password };

@@ -22,9 +22,20 @@ export const VCLOUD_AIR_ACCEPT: Record<VcloudAirVersion, string> = {
   "5.7": "application/json;version=5.7",
 };
 
-const LOGIN: Record<VcloudAirVersion, { path: string; tokenHeader: string; credential: (token: string) => Record<string, string> }> = {
-  "5.6": { path: "api/vchs/sessions", tokenHeader: "x-vchs-authorization", credential: (token) => ({ "x-vchs-authorization": token }) },
-  "5.7": { path: "api/iam/login", tokenHeader: "vchs-authorization", credential: (token) => ({ authorization: `Bearer ${token}` }) },
+const LOGIN: Record<
+  VcloudAirVersion,
+  { path: string; tokenHeader: string; credential: (token: string) => Record<string, string> }
+> = {
+  "5.6": {
+    path: "api/vchs/sessions",
+    tokenHeader: "x-vchs-authorization",
+    credential: (token) => ({ "x-vchs-authorization": token }),
+  },
+  "5.7": {
+    path: "api/iam/login",
+    tokenHeader: "vchs-authorization",
+    credential: (token) => ({ authorization: `Bearer ${token}` }),
+  },
 };
 
 export interface VcloudAirLogin {

@@ -36,7 +36,16 @@ export const DEFAULT_RETRY: RetryPolicy = { limit: 4, baseDelayMs: 500, maxDelay
 /** Statuses that mean "try again later" for a call that is safe to repeat. */
 export const RETRIED_STATUS_CODES = [408, 429, 500, 502, 503, 504];
 /** Network failures that are retried, for calls that are safe to repeat. */
-export const RETRIED_ERROR_CODES = ["ETIMEDOUT", "ECONNRESET", "EADDRINUSE", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "ENETUNREACH", "EAI_AGAIN"];
+export const RETRIED_ERROR_CODES = [
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EADDRINUSE",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ENOTFOUND",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+];
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_CONCURRENCY = 4;
 const DEFAULT_CODEC = jsonCodec();
@@ -126,7 +135,9 @@ export class HttpClient {
     this.retry = { ...DEFAULT_RETRY, ...endpoint.retry };
     if (endpoint.tls?.insecureSkipTlsVerify && !warnedInsecure.has(endpoint.baseUrl)) {
       warnedInsecure.add(endpoint.baseUrl);
-      log.warn(`${endpoint.service} at ${endpoint.baseUrl}: TLS certificate verification is switched off (insecureSkipTlsVerify). Use caCertificates instead where you can.`);
+      log.warn(
+        `${endpoint.service} at ${endpoint.baseUrl}: TLS certificate verification is switched off (insecureSkipTlsVerify). Use caCertificates instead where you can.`,
+      );
     }
   }
 
@@ -155,11 +166,23 @@ export class HttpClient {
   }
 
   /** The error for a non-2xx answer, with the server's `errCode`/`errMessage` when it sent them. */
-  httpError(call: Pick<Call<z.ZodType>, "operation" | "method" | "path" | "hint">, status: number, text: string): ServiceError {
+  httpError(
+    call: Pick<Call<z.ZodType>, "operation" | "method" | "path" | "hint">,
+    status: number,
+    text: string,
+  ): ServiceError {
     const { errCode, errMessage } = parseErrorBody(text);
     const detail = `${status}${errCode ? ` ${errCode}` : ""}${errMessage ? `: ${errMessage}` : ""}`;
     const hint = call.hint?.(status, errCode) ?? this.endpoint.hint?.(status, errCode) ?? genericHint(status);
-    return new ServiceError({ call: this.describe(call), detail, code: "HTTP_ERROR", status, errCode, serverMessage: errMessage, hint });
+    return new ServiceError({
+      call: this.describe(call),
+      detail,
+      code: "HTTP_ERROR",
+      status,
+      errCode,
+      serverMessage: errMessage,
+      hint,
+    });
   }
 
   private async exchange(call: Call<z.ZodType>, authHeaders: Record<string, string>): Promise<Response<Buffer>> {
@@ -202,14 +225,23 @@ export class HttpClient {
     return { ok: true, status, headers, body: parsed.data };
   }
 
-  private badResponse(call: Call<z.ZodType>, status: number, why: string, more: { code?: ErrorCode; cause?: unknown } = {}): ServiceError {
+  private badResponse(
+    call: Call<z.ZodType>,
+    status: number,
+    why: string,
+    more: { code?: ErrorCode; cause?: unknown } = {},
+  ): ServiceError {
     const integrity = more.code === "INTEGRITY";
     return new ServiceError({
       call: this.describe(call),
-      detail: integrity ? `${status} with a download that is not the announced one: ${why}` : `${status} with an answer this client does not understand: ${why}`,
+      detail: integrity
+        ? `${status} with a download that is not the announced one: ${why}`
+        : `${status} with an answer this client does not understand: ${why}`,
       code: more.code ?? "BAD_RESPONSE",
       status,
-      hint: integrity ? "Download it again; if it keeps failing, the service's copy is damaged" : `Check that ${this.endpoint.baseUrl} is a ${this.endpoint.service} of a supported version`,
+      hint: integrity
+        ? "Download it again; if it keeps failing, the service's copy is damaged"
+        : `Check that ${this.endpoint.baseUrl} is a ${this.endpoint.service} of a supported version`,
       cause: more.cause,
     });
   }
@@ -254,7 +286,9 @@ export class HttpClient {
             if (response && this.endpoint.isFinalAnswer?.(response.statusCode, textOf(response.body))) return 0;
             // `Retry-After: 0` means "now": a delay of 0 would tell got not to retry at all.
             const delay = retryAfter || backoff(attemptCount, this.retry);
-            log.debug(`${this.endpoint.service}: ${error.options.method} ${redact(String(error.options.url ?? ""))} answered ${response?.statusCode ?? error.code}; retry ${attemptCount}/${this.retry.limit} in ${Math.round(delay)} ms`);
+            log.debug(
+              `${this.endpoint.service}: ${error.options.method} ${redact(String(error.options.url ?? ""))} answered ${response?.statusCode ?? error.code}; retry ${attemptCount}/${this.retry.limit} in ${Math.round(delay)} ms`,
+            );
             return delay;
           },
         },

@@ -101,7 +101,10 @@ function decodePredefined(value: string): string {
 /** A document type declaration is where entities are defined: no service of ours sends one, so it is refused. */
 function refuseDeclarations(text: string): void {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) {
-    throw new DecodeError("BAD_RESPONSE", "the XML body declares a document type or entities, which is refused (entity expansion attack?)");
+    throw new DecodeError(
+      "BAD_RESPONSE",
+      "the XML body declares a document type or entities, which is refused (entity expansion attack?)",
+    );
   }
 }
 
@@ -111,15 +114,21 @@ function parseXml(text: string, isArray?: string[]): Record<string, unknown> {
   try {
     document = xmlParser(isArray).parse(text, true);
   } catch (error) {
-    throw new DecodeError("BAD_RESPONSE", `the body is not well-formed XML (${(error as Error).message})`, { cause: error });
+    throw new DecodeError("BAD_RESPONSE", `the body is not well-formed XML (${(error as Error).message})`, {
+      cause: error,
+    });
   }
-  if (!isRecord(document) || Object.keys(document).length === 0) throw new DecodeError("BAD_RESPONSE", "the body is not XML");
+  if (!isRecord(document) || Object.keys(document).length === 0)
+    throw new DecodeError("BAD_RESPONSE", "the body is not XML");
   return document;
 }
 
 /** XML read as UTF-8 into `{ Root: { "@attr": "…", Child: "…" } }` (see `xmlParser` for the rules). */
 export function xml(options: XmlOptions = {}): Codec<Record<string, unknown>> {
-  return { accept: options.accept ?? "application/xml", decode: (body) => parseXml(body.toString("utf8"), options.isArray) };
+  return {
+    accept: options.accept ?? "application/xml",
+    decode: (body) => parseXml(body.toString("utf8"), options.isArray),
+  };
 }
 
 /** One entry of an Atom feed, in a shape a zod schema then checks. */
@@ -148,9 +157,15 @@ export function atom(options: { accept?: string } = {}): Codec<AtomFeed> {
     accept: options.accept ?? "application/atom+xml",
     decode(body) {
       const feed = parseXml(body.toString("utf8"), ["feed.entry", "feed.entry.content.entry"]).feed;
-      if (!isRecord(feed)) throw new DecodeError("BAD_RESPONSE", "the body is XML but not an Atom feed (no <feed> element)");
+      if (!isRecord(feed))
+        throw new DecodeError("BAD_RESPONSE", "the body is XML but not an Atom feed (no <feed> element)");
       const entries = (feed.entry as unknown[] | undefined) ?? [];
-      return { id: textOf(feed.id), title: textOf(feed.title), updated: textOf(feed.updated), entries: entries.map(atomEntry) };
+      return {
+        id: textOf(feed.id),
+        title: textOf(feed.title),
+        updated: textOf(feed.updated),
+        entries: entries.map(atomEntry),
+      };
     },
   };
 }
@@ -161,9 +176,18 @@ function atomEntry(entry: unknown, index: number): AtomEntry {
   const identifier = textOf(id);
   if (identifier === undefined) throw new DecodeError("BAD_RESPONSE", `Atom entry [${index}] has no <id>`);
   const pairs = isRecord(content) && Array.isArray(content.entry) ? content.entry.filter(isRecord) : [];
-  const values = Object.fromEntries(pairs.flatMap((p) => (textOf(p.key) === undefined ? [] : [[textOf(p.key), textOf(p.value) ?? ""]])));
+  const values = Object.fromEntries(
+    pairs.flatMap((p) => (textOf(p.key) === undefined ? [] : [[textOf(p.key), textOf(p.value) ?? ""]])),
+  );
   const text = pairs.length ? undefined : textOf(content);
-  return { id: identifier, title: textOf(title), updated: textOf(updated), content: values, ...(text === undefined ? {} : { text }), extensions };
+  return {
+    id: identifier,
+    title: textOf(title),
+    updated: textOf(updated),
+    content: values,
+    ...(text === undefined ? {} : { text }),
+    extensions,
+  };
 }
 
 /** An element's text, whether or not it has attributes. */
@@ -201,13 +225,26 @@ export function gzipTsv(options: GzipTsvOptions): Codec<Record<string, string>[]
       try {
         text = gunzipSync(body, { maxOutputLength: maxBytes }).toString("utf8");
       } catch (error) {
-        const why = (error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" ? `it is larger than ${maxBytes} bytes decompressed` : "it is not valid gzip";
+        const why =
+          (error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE"
+            ? `it is larger than ${maxBytes} bytes decompressed`
+            : "it is not valid gzip";
         throw new DecodeError("BAD_RESPONSE", `the report could not be decompressed: ${why}`, { cause: error });
       }
       try {
-        return parseDelimited(text, { delimiter: "\t", columns: true, quote: false, bom: true, skip_empty_lines: true }) as Record<string, string>[];
+        return parseDelimited(text, {
+          delimiter: "\t",
+          columns: true,
+          quote: false,
+          bom: true,
+          skip_empty_lines: true,
+        }) as Record<string, string>[];
       } catch (error) {
-        throw new DecodeError("BAD_RESPONSE", `the report is not tab-separated values with a header row (${(error as Error).message})`, { cause: error });
+        throw new DecodeError(
+          "BAD_RESPONSE",
+          `the report is not tab-separated values with a header row (${(error as Error).message})`,
+          { cause: error },
+        );
       }
     },
   };
@@ -215,10 +252,14 @@ export function gzipTsv(options: GzipTsvOptions): Codec<Record<string, string>[]
 
 function verifyDownload(body: Buffer, contentLength: number, checksum: string): void {
   if (body.length !== contentLength) {
-    throw new DecodeError("INTEGRITY", `the download is ${body.length} bytes, expected ${contentLength} (incomplete or not the announced report)`);
+    throw new DecodeError(
+      "INTEGRITY",
+      `the download is ${body.length} bytes, expected ${contentLength} (incomplete or not the announced report)`,
+    );
   }
   const md5 = createHash("md5").update(body).digest("hex");
-  if (md5 !== checksum.trim().toLowerCase()) throw new DecodeError("INTEGRITY", `the download's MD5 is ${md5}, expected ${checksum}`);
+  if (md5 !== checksum.trim().toLowerCase())
+    throw new DecodeError("INTEGRITY", `the download's MD5 is ${md5}, expected ${checksum}`);
 }
 
 /** The body as it came, e.g. for a download this package does not interpret. */
@@ -277,8 +318,16 @@ function xmlError(text: string): { errCode?: string; errMessage?: string } | und
   if (element === undefined) return undefined;
   if (!isRecord(element)) return { errMessage: str(element) };
   return {
-    errCode: str(element["@minorErrorCode"]) ?? str(element["@majorErrorCode"]) ?? str(textOf(element.code)) ?? str(textOf(element.errorCode)),
-    errMessage: str(element["@message"]) ?? str(textOf(element.message)) ?? str(textOf(element.errorMessage)) ?? str(element["#text"]),
+    errCode:
+      str(element["@minorErrorCode"]) ??
+      str(element["@majorErrorCode"]) ??
+      str(textOf(element.code)) ??
+      str(textOf(element.errorCode)),
+    errMessage:
+      str(element["@message"]) ??
+      str(textOf(element.message)) ??
+      str(textOf(element.errorMessage)) ??
+      str(element["#text"]),
   };
 }
 

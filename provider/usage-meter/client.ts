@@ -10,7 +10,20 @@ import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "../errors";
 import { usageMeterSession } from "../auth/usage-meter-session";
 import * as log from "../log";
-import { agentInfoSchema, ApplianceFlags, CertificateAction, dataUsageSchema, loginFlagsSchema, Product, productSchema, ProductType, ProxySettings, proxySettingsSchema, proxyTestSchema, userActionSchema } from "./schemas";
+import {
+  agentInfoSchema,
+  ApplianceFlags,
+  CertificateAction,
+  dataUsageSchema,
+  loginFlagsSchema,
+  Product,
+  productSchema,
+  ProductType,
+  ProxySettings,
+  proxySettingsSchema,
+  proxyTestSchema,
+  userActionSchema,
+} from "./schemas";
 
 export const SERVICE = "Usage Meter";
 
@@ -68,7 +81,10 @@ export class UsageMeterClient {
   private readonly auth: Authenticator;
   private readonly loginKey: string;
 
-  constructor(readonly connection: UsageMeterConnection, options: Partial<Endpoint> = {}) {
+  constructor(
+    readonly connection: UsageMeterConnection,
+    options: Partial<Endpoint> = {},
+  ) {
     this.baseUrl = apiBaseUrl(connection.url);
     this.http = new HttpClient({
       service: SERVICE,
@@ -79,11 +95,22 @@ export class UsageMeterClient {
       ...options,
     });
     this.loginKey = `${this.baseUrl}|${connection.user}|${createHash("sha256").update(connection.password).digest("hex")}`;
-    this.auth = usageMeterSession(this.http, connection, (answer) => flagsByLogin.set(this.loginKey, loginFlagsSchema.parse(answer)));
+    this.auth = usageMeterSession(this.http, connection, (answer) =>
+      flagsByLogin.set(this.loginKey, loginFlagsSchema.parse(answer)),
+    );
   }
 
   async agentInfo(): Promise<z.infer<typeof agentInfoSchema>> {
-    return this.http.request({ operation: "read appliance identity", method: "GET", path: "agent_info", searchParams: { um_uuid: true }, schema: agentInfoSchema }, this.auth);
+    return this.http.request(
+      {
+        operation: "read appliance identity",
+        method: "GET",
+        path: "agent_info",
+        searchParams: { um_uuid: true },
+        schema: agentInfoSchema,
+      },
+      this.auth,
+    );
   }
 
   /** The appliance's flags as this process knows them (logging in if it has not yet). */
@@ -96,12 +123,18 @@ export class UsageMeterClient {
   private recordFlags(flags: ApplianceFlags): void {
     const known = flagsByLogin.get(this.loginKey);
     if (!known) return;
-    for (const key of ["proxyInUse", "dataUsageAccepted"] as const) if (known[key] !== undefined && flags[key] !== undefined) known[key] = flags[key];
+    for (const key of ["proxyInUse", "dataUsageAccepted"] as const)
+      if (known[key] !== undefined && flags[key] !== undefined) known[key] = flags[key];
   }
 
   /** `GET /data_usage_acceptance`, undocumented: undefined when the appliance has no such route. */
   async readDataUsageAcceptance(): Promise<boolean | undefined> {
-    const answer = await this.extra({ operation: "read data usage acceptance", method: "GET", path: "data_usage_acceptance", schema: dataUsageSchema });
+    const answer = await this.extra({
+      operation: "read data usage acceptance",
+      method: "GET",
+      path: "data_usage_acceptance",
+      schema: dataUsageSchema,
+    });
     if (answer !== undefined) this.recordFlags({ dataUsageAccepted: answer.accepted });
     return answer?.accepted;
   }
@@ -109,7 +142,14 @@ export class UsageMeterClient {
   async setDataUsageAcceptance(accepted: boolean): Promise<void> {
     await this.http.request(
       // Sets a flag to a value: repeating it is harmless, so it is retried like a PUT.
-      { operation: "set data usage acceptance", method: "POST", path: "data_usage_acceptance", json: { accepted }, schema: ignoredBody, idempotent: true },
+      {
+        operation: "set data usage acceptance",
+        method: "POST",
+        path: "data_usage_acceptance",
+        json: { accepted },
+        schema: ignoredBody,
+        idempotent: true,
+      },
       this.auth,
     );
     this.recordFlags({ dataUsageAccepted: accepted });
@@ -117,7 +157,12 @@ export class UsageMeterClient {
 
   /** `GET /http_proxy`, undocumented: undefined when the appliance has no such route. */
   async readProxySettings(): Promise<ProxySettings | undefined> {
-    const settings = await this.extra({ operation: "read network connection", method: "GET", path: "http_proxy", schema: proxySettingsSchema });
+    const settings = await this.extra({
+      operation: "read network connection",
+      method: "GET",
+      path: "http_proxy",
+      schema: proxySettingsSchema,
+    });
     if (settings !== undefined) this.recordFlags({ proxyInUse: settings.type !== "none" });
     return settings;
   }
@@ -154,15 +199,25 @@ export class UsageMeterClient {
     }
     // An absent test_result (seed 000 shows no body at all) is the 2xx's pass.
     if (result?.outcome === "unrecognised" && result.value !== undefined && result.value !== null) {
-      const said = [answer?.message, answer?.error_code && `error code ${answer.error_code}`].filter(Boolean).join(", ");
-      log.warn(`${SERVICE} at ${this.baseUrl}: the test of ${through} answered test_result ${JSON.stringify(result.value)}${said ? ` (${said})` : ""}, which this client does not know; taken as a pass, as the answer was a success status`);
+      const said = [answer?.message, answer?.error_code && `error code ${answer.error_code}`]
+        .filter(Boolean)
+        .join(", ");
+      log.warn(
+        `${SERVICE} at ${this.baseUrl}: the test of ${through} answered test_result ${JSON.stringify(result.value)}${said ? ` (${said})` : ""}, which this client does not know; taken as a pass, as the answer was a success status`,
+      );
     }
     this.recordFlags({ proxyInUse: spec.type !== "none" });
   }
 
   async listProducts(productType?: ProductType): Promise<Product[]> {
     return this.http.request(
-      { operation: "list products", method: "GET", path: "product", searchParams: productType ? { productType } : undefined, schema: z.array(productSchema) },
+      {
+        operation: "list products",
+        method: "GET",
+        path: "product",
+        searchParams: productType ? { productType } : undefined,
+        schema: z.array(productSchema),
+      },
       this.auth,
     );
   }
@@ -170,33 +225,67 @@ export class UsageMeterClient {
   /** The product registered for this host, port and type, if any: the natural key used for adoption. */
   async findProduct(productType: ProductType, host: string, port: number): Promise<Product | undefined> {
     const products = await this.listProducts(productType);
-    return products.find((p) => p.productType === productType && p.host.toLowerCase() === host.toLowerCase() && p.port === port);
+    return products.find(
+      (p) => p.productType === productType && p.host.toLowerCase() === host.toLowerCase() && p.port === port,
+    );
   }
 
   /** A product by id, or undefined when the appliance says it does not exist (its 502). */
   async getProduct(productType: ProductType, id: number): Promise<Product | undefined> {
-    const reply = await this.unlessGone({ operation: "read product", method: "GET", path: "product", searchParams: { productType, id }, schema: z.array(productSchema) });
+    const reply = await this.unlessGone({
+      operation: "read product",
+      method: "GET",
+      path: "product",
+      searchParams: { productType, id },
+      schema: z.array(productSchema),
+    });
     return reply.gone ? undefined : reply.body.find((p) => p.id === id);
   }
 
   /** POST /product: never retried; callers look the product up by its natural key when the answer is lost. */
   async registerProduct(spec: ProductSpec): Promise<Product> {
-    return this.http.request({ operation: "register product", method: "POST", path: "product", json: productBody(spec), schema: productSchema }, this.auth);
+    return this.http.request(
+      {
+        operation: "register product",
+        method: "POST",
+        path: "product",
+        json: productBody(spec),
+        schema: productSchema,
+      },
+      this.auth,
+    );
   }
 
   /** PUT /product with the id in the body: updates credentials and re-activates. */
   async updateProduct(id: number, spec: ProductSpec): Promise<Product> {
-    return this.http.request({ operation: "update product", method: "PUT", path: "product", json: { id, ...productBody(spec) }, schema: productSchema }, this.auth);
+    return this.http.request(
+      {
+        operation: "update product",
+        method: "PUT",
+        path: "product",
+        json: { id, ...productBody(spec) },
+        schema: productSchema,
+      },
+      this.auth,
+    );
   }
 
   /** Removes a product; true if it was there. */
   async deleteProduct(productType: ProductType, id: number): Promise<boolean> {
-    const reply = await this.unlessGone({ operation: "remove product", method: "DELETE", path: "product", searchParams: { productType, id, forget: true }, schema: ignoredBody });
+    const reply = await this.unlessGone({
+      operation: "remove product",
+      method: "DELETE",
+      path: "product",
+      searchParams: { productType, id, forget: true },
+      schema: ignoredBody,
+    });
     return !reply.gone;
   }
 
   /** Sends a call about one product, telling "the appliance has no such product" apart from a failure. */
-  private async unlessGone<S extends z.ZodType>(call: Call<S>): Promise<{ gone: false; body: z.infer<S> } | { gone: true }> {
+  private async unlessGone<S extends z.ZodType>(
+    call: Call<S>,
+  ): Promise<{ gone: false; body: z.infer<S> } | { gone: true }> {
     const reply = await this.http.send({ ...call, acceptStatuses: [502] }, this.auth);
     if (reply.ok) return { gone: false, body: reply.body };
     if (!isUsageMeterError(reply.status, reply.text)) throw this.http.httpError(call, reply.status, reply.text);
@@ -204,21 +293,37 @@ export class UsageMeterClient {
   }
 
   async pendingCertificates(): Promise<CertificateAction[]> {
-    const actions = await this.http.request({ operation: "list pending user actions", method: "GET", path: "user_action", schema: z.array(userActionSchema) }, this.auth);
+    const actions = await this.http.request(
+      { operation: "list pending user actions", method: "GET", path: "user_action", schema: z.array(userActionSchema) },
+      this.auth,
+    );
     return actions.filter((a): a is CertificateAction => a.code === "Cert" && "data" in a);
   }
 
   async acceptCertificate(action: CertificateAction): Promise<void> {
     const { certificateId, productType, productId } = action.data;
     await this.http.request(
-      { operation: "accept product certificate", method: "PUT", path: "accept_certificate", json: { certificateId, accepted: true, productType, productId }, schema: ignoredBody },
+      {
+        operation: "accept product certificate",
+        method: "PUT",
+        path: "accept_certificate",
+        json: { certificateId, accepted: true, productType, productId },
+        schema: ignoredBody,
+      },
       this.auth,
     );
   }
 }
 
 function productBody(spec: ProductSpec): Record<string, unknown> {
-  return { productType: spec.productType, host: spec.host, port: spec.port, user: spec.user, password: spec.password, ...spec.extra };
+  return {
+    productType: spec.productType,
+    host: spec.host,
+    port: spec.port,
+    user: spec.user,
+    password: spec.password,
+    ...spec.extra,
+  };
 }
 
 /**
@@ -234,7 +339,8 @@ export const CREDENTIALS_REFUSED =
 
 function usageMeterHint(status: number | undefined, errCode: string | undefined): string | undefined {
   if (status === 401) return CREDENTIALS_REFUSED;
-  if (errCode === "ERR_PM_HOST_NAME_CONFLICT") return "Another product is already registered with this host name: remove it on the appliance, or declare it with its own product type";
+  if (errCode === "ERR_PM_HOST_NAME_CONFLICT")
+    return "Another product is already registered with this host name: remove it on the appliance, or declare it with its own product type";
   if (status === 400) return "The appliance rejected the request body: check the product's fields for its type";
   return undefined;
 }

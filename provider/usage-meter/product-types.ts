@@ -5,5 +5,17 @@
  */
 
 /** The appliance's product type codes (case-sensitive). `VCFA` exists on 9.x only. */
-export const PRODUCT_TYPES = ["vCenter", "NSX-V", "NSX-T", "NSXALB", "VRNI", "VCD", "VCAV", "VROPS", "VRSLCM", "TKGM", "VCFA"] as const;
+export const PRODUCT_TYPES = [
+  "vCenter",
+  "NSX-V",
+  "NSX-T",
+  "NSXALB",
+  "VRNI",
+  "VCD",
+  "VCAV",
+  "VROPS",
+  "VRSLCM",
+  "TKGM",
+  "VCFA",
+] as const;
 export type ProductType = (typeof PRODUCT_TYPES)[number];

@@ -15,13 +15,28 @@ const absentAsUndefined = <T>(value: T | null | undefined): T | undefined => val
  * A whole number sent as a number or as its decimal text (`7` or `"7"`): ids and ports. Not
  * `z.coerce`, which would turn `null`, `""` or `true` into a number.
  */
-export const integerish = z.union([z.number().int(), z.string().trim().regex(/^-?\d+$/, "expected a whole number").transform(Number)]);
+export const integerish = z.union([
+  z.number().int(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, "expected a whole number")
+    .transform(Number),
+]);
 
 /** A number or a string, kept as sent (version parts, which may be `"0"` or `"0-beta"`). */
 export const numberish = z.union([z.number(), z.string()]);
 
 /** A flag sent as a boolean or as `"true"`/`"false"` (any case); nothing else is guessed at. */
-export const booleanish = z.union([z.boolean(), z.string().trim().toLowerCase().pipe(z.enum(["true", "false"])).transform((s) => s === "true")]);
+export const booleanish = z.union([
+  z.boolean(),
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(["true", "false"]))
+    .transform((s) => s === "true"),
+]);
 
 /**
  * A point in time as epoch milliseconds: a number, digits, or an ISO-8601 text. The references
@@ -29,7 +44,8 @@ export const booleanish = z.union([z.boolean(), z.string().trim().toLowerCase().
  * Text that is not a date is undefined: a timestamp is never a reason to refuse an answer.
  */
 export const timestamp = z.union([z.number(), z.string()]).transform((value) => {
-  const number = typeof value === "number" ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Date.parse(value);
+  const number =
+    typeof value === "number" ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(number)) return undefined;
   return number < 1e11 ? number * 1000 : number;
 });
@@ -49,7 +65,14 @@ export const productSchema = z.looseObject({
   metered: booleanish.nullish().transform(absentAsUndefined),
   lastChanged: timestamp.nullish().transform(absentAsUndefined),
   instanceUUID: optionalText,
-  status: z.looseObject({ code: z.string(), text: optionalText, lastChanged: timestamp.nullish().transform(absentAsUndefined) }).nullish().transform(absentAsUndefined),
+  status: z
+    .looseObject({
+      code: z.string(),
+      text: optionalText,
+      lastChanged: timestamp.nullish().transform(absentAsUndefined),
+    })
+    .nullish()
+    .transform(absentAsUndefined),
 });
 export type Product = z.infer<typeof productSchema>;
 
@@ -75,7 +98,11 @@ export const userActionSchema = z.union([certificateActionSchema, z.looseObject(
  * type is read in any case (`"HTTP"`), since the documented `PUT /test_proxy` uses lower case.
  */
 export const proxySettingsSchema = z.looseObject({
-  type: z.string().trim().toLowerCase().pipe(z.enum(["none", "http", "https"])),
+  type: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(["none", "http", "https"])),
   host: optionalText,
   port: integerish.nullish().transform(absentAsUndefined),
   user: optionalText,
@@ -108,7 +135,10 @@ export const proxyTestSchema = z
   .looseObject({
     test_result: z.unknown().transform(proxyTestOutcome),
     message: optionalText,
-    error_code: z.union([z.number(), z.string()]).nullish().transform((code) => (code === null || code === undefined || code === "" ? undefined : String(code))),
+    error_code: z
+      .union([z.number(), z.string()])
+      .nullish()
+      .transform((code) => (code === null || code === undefined || code === "" ? undefined : String(code))),
   })
   .optional();
 
@@ -129,8 +159,14 @@ export const dataUsageSchema = z.looseObject({ accepted: booleanish });
  * is not known, never a failed login.
  */
 export const loginFlagsSchema = z
-  .looseObject({ http_proxy: booleanish.optional().catch(undefined), data_usage_acceptance: booleanish.optional().catch(undefined) })
-  .transform((answer): ApplianceFlags => ({ proxyInUse: answer.http_proxy, dataUsageAccepted: answer.data_usage_acceptance }));
+  .looseObject({
+    http_proxy: booleanish.optional().catch(undefined),
+    data_usage_acceptance: booleanish.optional().catch(undefined),
+  })
+  .transform((answer): ApplianceFlags => ({
+    proxyInUse: answer.http_proxy,
+    dataUsageAccepted: answer.data_usage_acceptance,
+  }));
 
 /** What the appliance says of its settings; undefined: it did not say. */
 export interface ApplianceFlags {

@@ -66,19 +66,37 @@ export function loadUsageMeterSettings(get: ConfigSource, shared: SharedSettings
           );
         }
         const { caCertificates, insecureSkipTlsVerify, ...rest } = appliance;
-        return { name, ...rest, tls: { caCertificates: caCertificates ?? tls.caCertificates, insecureSkipTlsVerify: insecureSkipTlsVerify ?? tls.insecureSkipTlsVerify } };
+        return {
+          name,
+          ...rest,
+          tls: {
+            caCertificates: caCertificates ?? tls.caCertificates,
+            insecureSkipTlsVerify: insecureSkipTlsVerify ?? tls.insecureSkipTlsVerify,
+          },
+        };
       }
-      if (!url) throw new ConfigError("vcpp:usageMeterUrl is not set: pulumi config set vcpp:usageMeterUrl https://<usage-meter>:8443");
-      if (!password) throw new ConfigError("vcpp:usageMeterPassword is not set: pulumi config set --secret vcpp:usageMeterPassword <password>");
+      if (!url)
+        throw new ConfigError(
+          "vcpp:usageMeterUrl is not set: pulumi config set vcpp:usageMeterUrl https://<usage-meter>:8443",
+        );
+      if (!password)
+        throw new ConfigError(
+          "vcpp:usageMeterPassword is not set: pulumi config set --secret vcpp:usageMeterPassword <password>",
+        );
       return { name: DEFAULT_USAGE_METER, url, user, password, apiVersion, tls };
     },
   };
 }
 
 function parseNamedAppliances(get: ConfigSource): Record<string, z.infer<typeof applianceSchema>> {
-  const named = structured(get, "usageMeters", z.record(z.string(), applianceSchema), "a map of name to {url, user, password}") ?? {};
+  const named =
+    structured(get, "usageMeters", z.record(z.string(), applianceSchema), "a map of name to {url, user, password}") ??
+    {};
   const badName = Object.keys(named).find((name) => !APPLIANCE_NAME.test(name));
-  if (badName !== undefined) throw new ConfigError(`vcpp:usageMeters: the name ${JSON.stringify(badName)} is invalid: names use letters, digits, '.', '_' and '-'`);
+  if (badName !== undefined)
+    throw new ConfigError(
+      `vcpp:usageMeters: the name ${JSON.stringify(badName)} is invalid: names use letters, digits, '.', '_' and '-'`,
+    );
   for (const appliance of Object.values(named)) registerSecret(appliance.password);
   return named;
 }

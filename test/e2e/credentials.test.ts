@@ -22,11 +22,21 @@ describe("Usage Meter credentials through the real Pulumi engine", function () {
   after(async () => e2e?.dispose());
 
   it("pulumi stack export: secret config encrypted, plain config in plain text, with the provider", async () => {
-    const state = JSON.parse(await e2e.stack.exportState()) as { deployment: { resources: Array<{ type: string; inputs?: Record<string, unknown> }> } };
+    const state = JSON.parse(await e2e.stack.exportState()) as {
+      deployment: { resources: Array<{ type: string; inputs?: Record<string, unknown> }> };
+    };
     const provider = state.deployment.resources.find((r) => r.type === "pulumi:providers:pulumi-nodejs");
     const inputs = provider?.inputs ?? {};
-    assert.equal(inputs["vcpp:usageMeterUrl"], e2e.emulator.usageMeters.default.url, "set without --secret: plain text");
-    assert.match(JSON.stringify(inputs["vcpp:usageMeterPassword"]), /"ciphertext":"v1:/, "set with --secret: encrypted");
+    assert.equal(
+      inputs["vcpp:usageMeterUrl"],
+      e2e.emulator.usageMeters.default.url,
+      "set without --secret: plain text",
+    );
+    assert.match(
+      JSON.stringify(inputs["vcpp:usageMeterPassword"]),
+      /"ciphertext":"v1:/,
+      "set with --secret: encrypted",
+    );
     assert.deepEqual(e2e.leakedIn(JSON.stringify(state)), []);
   });
 
@@ -49,7 +59,11 @@ describe("Usage Meter credentials through the real Pulumi engine", function () {
 
     await e2e.stack.pulumiOk(["preview", "--refresh", "--run-program"]);
     await e2e.stack.pulumiOk(["refresh", "--yes", "--skip-preview", "--run-program"]);
-    assert.deepEqual((await e2e.stack.preview({ refresh: true })).changes, [], "refresh --run-program recorded the restored password");
+    assert.deepEqual(
+      (await e2e.stack.preview({ refresh: true })).changes,
+      [],
+      "refresh --run-program recorded the restored password",
+    );
 
     await e2e.stack.setConfig("vcpp:usageMeterPassword", wrong, { secret: true });
     await e2e.stack.up();

@@ -16,9 +16,21 @@ describe("examples/ through the real Pulumi engine", function () {
     const engineBin = await engineOrSkip(this);
     emulator = await startEmulator({ quiet: true });
     stack = await LocalStack.create({ engineBin, projectDir: REPO_ROOT, stackName: "quickstart" });
-    await stack.setAllConfig({ ...defaultConfig(emulator), vcdaPassword: { secret: "vcda-pw" }, vcenterPassword: { secret: "vcenter-pw" } });
+    await stack.setAllConfig({
+      ...defaultConfig(emulator),
+      vcdaPassword: { secret: "vcda-pw" },
+      vcenterPassword: { secret: "vcenter-pw" },
+    });
     const preview = await stack.preview();
-    assert.deepEqual(preview.changes.map((s) => [s.op, nameOf(s.urn)]).sort(), [["create", "cloud-director-availability"], ["create", "network"], ["create", "vcenter"], ["create", "vcpp-quickstart-quickstart"]].sort());
+    assert.deepEqual(
+      preview.changes.map((s) => [s.op, nameOf(s.urn)]).sort(),
+      [
+        ["create", "cloud-director-availability"],
+        ["create", "network"],
+        ["create", "vcenter"],
+        ["create", "vcpp-quickstart-quickstart"],
+      ].sort(),
+    );
     assert.deepEqual(emulator.writes(), []);
   });
 });

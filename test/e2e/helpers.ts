@@ -26,7 +26,9 @@ export async function engineOrSkip(context: Context): Promise<string> {
     return await engine;
   } catch (error) {
     if (!(error instanceof EngineUnavailableError) || process.env.CI === "true") throw error;
-    console.warn(`\n${"!".repeat(78)}\n!! SKIPPING the end-to-end suite: ${error.message}\n!! Nothing was proven against the real Pulumi engine.\n${"!".repeat(78)}\n`);
+    console.warn(
+      `\n${"!".repeat(78)}\n!! SKIPPING the end-to-end suite: ${error.message}\n!! Nothing was proven against the real Pulumi engine.\n${"!".repeat(78)}\n`,
+    );
     context.skip();
   }
 }
@@ -47,7 +49,13 @@ export class E2eStack {
   /** Every stack config value that is a secret, to look for in state and logs. */
   readonly secrets: string[] = [];
 
-  static async start(context: Context, options: { emulator?: EmulatorOptions; config?: (emulator: RunningEmulator) => Record<string, string | { secret: string }> } = {}): Promise<E2eStack> {
+  static async start(
+    context: Context,
+    options: {
+      emulator?: EmulatorOptions;
+      config?: (emulator: RunningEmulator) => Record<string, string | { secret: string }>;
+    } = {},
+  ): Promise<E2eStack> {
     const engineBin = await engineOrSkip(context);
     const emulator = await startEmulator({ quiet: true, onUnhandledRequest: "error", ...options.emulator });
     try {
@@ -73,12 +81,16 @@ export class E2eStack {
 
   /** Every credential the emulator handed out or holds: session ids, tokens, passwords. */
   issuedCredentials(): string[] {
-    return Object.keys(this.emulator.usageMeters).flatMap((name) => this.emulator.admin.appliance(name).issuedCredentials);
+    return Object.keys(this.emulator.usageMeters).flatMap(
+      (name) => this.emulator.admin.appliance(name).issuedCredentials,
+    );
   }
 
   /** Secrets (declared and issued) that occur in the text. */
   leakedIn(text: string): string[] {
-    return [...this.secrets, ...this.issuedCredentials()].filter((secret) => secret.length >= 6 && text.includes(secret));
+    return [...this.secrets, ...this.issuedCredentials()].filter(
+      (secret) => secret.length >= 6 && text.includes(secret),
+    );
   }
 
   /** Removes the stack and closes the emulator; fails if a request reached no emulator route. */
@@ -99,7 +111,9 @@ export function defaultConfig(emulator: RunningEmulator): Record<string, string 
 /** `vcpp:` keys for provider config; the ones holding passwords as secrets. */
 export function asStackConfig(config: Record<string, string>): Record<string, string | { secret: string }> {
   const secretKeys = ["usageMeterPassword", "usageMeters"];
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [`vcpp:${key}`, secretKeys.includes(key) ? { secret: value } : value]));
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [`vcpp:${key}`, secretKeys.includes(key) ? { secret: value } : value]),
+  );
 }
 
 /** The short name at the end of a URN. */

@@ -72,8 +72,10 @@ const started: Promise<RunningEmulator> = startEmulator(options);
 export const used = [vcpp, emulator, outputs, info, pending, certificates, describe, started];
 `;
 
-const npm = (cwd: string, ...args: string[]) => run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, maxBuffer: 64 * 1024 * 1024 });
-const installedVersion = async (name: string) => JSON.parse(await readFile(join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version as string;
+const npm = (cwd: string, ...args: string[]) =>
+  run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, maxBuffer: 64 * 1024 * 1024 });
+const installedVersion = async (name: string) =>
+  JSON.parse(await readFile(join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version as string;
 
 describe("the packed package", () => {
   let work: string;
@@ -87,13 +89,26 @@ describe("the packed package", () => {
     await run("git", ["-C", REPO_ROOT, "archive", "--format=tar", "-o", join(work, "source.tar"), "HEAD"]);
     await run("tar", ["-xf", join(work, "source.tar"), "-C", source]);
     await npm(source, "ci");
-    const [packed] = JSON.parse((await npm(source, "pack", "--json", "--pack-destination", work)).stdout) as { filename: string; files: { path: string }[] }[];
+    const [packed] = JSON.parse((await npm(source, "pack", "--json", "--pack-destination", work)).stdout) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
 
     const files = packed.files.map((f) => f.path);
-    for (const expected of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/emulator/index.d.ts", "dist/resources/dynamic.js"]) {
+    for (const expected of [
+      "package.json",
+      "README.md",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/emulator/index.d.ts",
+      "dist/resources/dynamic.js",
+    ]) {
       assert.ok(files.includes(expected), `${expected} is not in the tarball`);
     }
-    const unwanted = files.filter((f) => /^dist\/(test|scripts|examples)\//.test(f) || f.endsWith(".map") || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
+    const unwanted = files.filter(
+      (f) =>
+        /^dist\/(test|scripts|examples)\//.test(f) || f.endsWith(".map") || (f.endsWith(".ts") && !f.endsWith(".d.ts")),
+    );
     assert.deepEqual(unwanted, [], "tests, scripts, examples, sources and source maps stay out of the tarball");
 
     const program = join(work, "program");
@@ -101,7 +116,10 @@ describe("the packed package", () => {
     const manifest = {
       name: "vcpp-consumer",
       main: "index.ts",
-      dependencies: { "@pulumi/pulumi": await installedVersion("@pulumi/pulumi"), "pulumi-vcpp": `file:${join(work, packed.filename)}` },
+      dependencies: {
+        "@pulumi/pulumi": await installedVersion("@pulumi/pulumi"),
+        "pulumi-vcpp": `file:${join(work, packed.filename)}`,
+      },
       devDependencies: { "@types/node": await installedVersion("@types/node"), typescript: "^5" },
     };
     await writeFile(join(program, "package.json"), JSON.stringify(manifest, null, 2));
@@ -109,7 +127,9 @@ describe("the packed package", () => {
     await writeFile(join(program, "index.ts"), PROGRAM);
     await npm(program, "install");
 
-    const compiled = await run(join(program, "node_modules", ".bin", "tsc"), ["--noEmit", "--pretty", "false"], { cwd: program }).catch((error) => error);
+    const compiled = await run(join(program, "node_modules", ".bin", "tsc"), ["--noEmit", "--pretty", "false"], {
+      cwd: program,
+    }).catch((error) => error);
     assert.equal(compiled.stdout, "", "tsc --noEmit reports errors");
     // The entry points resolve at run time too, through the package's exports.
     const resolves = "require('pulumi-vcpp'); require('pulumi-vcpp/emulator'); require.resolve('pulumi-vcpp/dynamic')";

@@ -24,7 +24,13 @@ describe("ProxyConfig through the real Pulumi engine", function () {
   it("pulumi up points the appliance at the proxy and accepts the data usage terms", async () => {
     await e2e.declare({ proxies: { network: { ...proxy, usageMeter: "east" } } }, passwords);
     await e2e.stack.up();
-    assert.deepEqual(appliance("east").proxy, { type: "http", host: proxy.host, port: proxy.port, user: proxy.user, password: passwords.proxy });
+    assert.deepEqual(appliance("east").proxy, {
+      type: "http",
+      host: proxy.host,
+      port: proxy.port,
+      user: proxy.user,
+      password: passwords.proxy,
+    });
     assert.equal(appliance("east").dataUsageAccepted, true);
     assert.deepEqual(appliance("west").proxy, { type: "none" });
   });
@@ -38,7 +44,10 @@ describe("ProxyConfig through the real Pulumi engine", function () {
 
   it("a changed port is applied in place", async () => {
     await e2e.declare({ proxies: { network: { ...proxy, port: 8080, usageMeter: "east" } } }, passwords);
-    assert.deepEqual((await e2e.stack.preview()).changes.map((s) => s.op), ["update"]);
+    assert.deepEqual(
+      (await e2e.stack.preview()).changes.map((s) => s.op),
+      ["update"],
+    );
     await e2e.stack.up();
     assert.equal(appliance("east").proxy.port, 8080);
   });
@@ -47,17 +56,29 @@ describe("ProxyConfig through the real Pulumi engine", function () {
     e2e.emulator.admin.setProxy("east", { type: "https", host: "other-proxy.corp.example", port: 443 });
     e2e.emulator.admin.clearRequests();
     const preview = await e2e.stack.preview({ refresh: true });
-    assert.deepEqual(preview.changes.map((s) => [s.op, nameOf(s.urn)]), [["update", "network"]]);
+    assert.deepEqual(
+      preview.changes.map((s) => [s.op, nameOf(s.urn)]),
+      [["update", "network"]],
+    );
     assert.deepEqual(changedInputs(preview.changes[0]), ["host", "port", "type", "user"]);
     assert.equal(preview.changes[0].oldState?.inputs?.host, "other-proxy.corp.example");
     assert.deepEqual(writes(), []);
     await e2e.stack.up({ refresh: true });
-    assert.deepEqual(appliance("east").proxy, { type: "http", host: proxy.host, port: 8080, user: proxy.user, password: passwords.proxy });
+    assert.deepEqual(appliance("east").proxy, {
+      type: "http",
+      host: proxy.host,
+      port: 8080,
+      user: proxy.user,
+      password: passwords.proxy,
+    });
   });
 
   it("moving the declaration to another appliance replaces it: the old one goes back to direct", async () => {
     await e2e.declare({ proxies: { network: { ...proxy, usageMeter: "west" } } }, passwords);
-    assert.deepEqual((await e2e.stack.preview()).changes.map((s) => s.op), ["replace"]);
+    assert.deepEqual(
+      (await e2e.stack.preview()).changes.map((s) => s.op),
+      ["replace"],
+    );
     await e2e.stack.up();
     assert.equal(appliance("west").proxy.host, proxy.host);
     assert.deepEqual(appliance("east").proxy, { type: "none" });
@@ -66,7 +87,10 @@ describe("ProxyConfig through the real Pulumi engine", function () {
   it("pulumi refresh then up also repairs an appliance switched to direct by hand", async () => {
     e2e.emulator.admin.setProxy("west", { type: "none" });
     await e2e.stack.refresh();
-    assert.deepEqual((await e2e.stack.preview()).changes.map((s) => s.op), ["update"]);
+    assert.deepEqual(
+      (await e2e.stack.preview()).changes.map((s) => s.op),
+      ["update"],
+    );
     await e2e.stack.up();
     assert.equal(appliance("west").proxy.type, "http");
   });
@@ -78,7 +102,13 @@ describe("ProxyConfig through the real Pulumi engine", function () {
   });
 
   it("pulumi up takes over a proxy already configured by hand", async () => {
-    e2e.emulator.admin.setProxy("east", { type: "http", host: proxy.host, port: proxy.port, user: proxy.user, password: "set-by-hand" });
+    e2e.emulator.admin.setProxy("east", {
+      type: "http",
+      host: proxy.host,
+      port: proxy.port,
+      user: proxy.user,
+      password: "set-by-hand",
+    });
     await e2e.declare({ proxies: { network: { ...proxy, usageMeter: "east" } } }, passwords);
     await e2e.stack.up();
     assert.equal(appliance("east").proxy.password, passwords.proxy, "the declared password now applies");
@@ -101,16 +131,28 @@ describe("ProxyConfig through the real Pulumi engine, on an appliance without th
   it("pulumi up applies the proxy and the terms; a second preview has nothing to do", async () => {
     await e2e.declare({ proxies: { network: proxy } }, passwords);
     await e2e.stack.up();
-    assert.deepEqual(appliance().proxy, { type: "http", host: proxy.host, port: proxy.port, user: proxy.user, password: passwords.proxy });
+    assert.deepEqual(appliance().proxy, {
+      type: "http",
+      host: proxy.host,
+      port: proxy.port,
+      user: proxy.user,
+      password: passwords.proxy,
+    });
     assert.equal(appliance().dataUsageAccepted, true);
-    assert.ok(e2e.emulator.requests.some((r) => r.path.endsWith("/http_proxy") && r.status === 404), "the undocumented read was tried and missing");
+    assert.ok(
+      e2e.emulator.requests.some((r) => r.path.endsWith("/http_proxy") && r.status === 404),
+      "the undocumented read was tried and missing",
+    );
     assert.deepEqual((await e2e.stack.preview({ refresh: true })).changes, []);
   });
 
   it("pulumi preview --refresh shows a proxy removed by hand, and pulumi up --refresh puts it back", async () => {
     e2e.emulator.admin.setProxy("default", { type: "none" });
     const preview = await e2e.stack.preview({ refresh: true });
-    assert.deepEqual(preview.changes.map((s) => [s.op, nameOf(s.urn)]), [["update", "network"]]);
+    assert.deepEqual(
+      preview.changes.map((s) => [s.op, nameOf(s.urn)]),
+      [["update", "network"]],
+    );
     // The login answer's `http_proxy: false` is the whole truth: no proxy, so no host, port, user or password.
     assert.deepEqual(changedInputs(preview.changes[0]), ["host", "password", "port", "type", "user"]);
     await e2e.stack.up({ refresh: true });
@@ -120,7 +162,10 @@ describe("ProxyConfig through the real Pulumi engine, on an appliance without th
   it("pulumi preview --refresh shows the terms revoked by hand, and pulumi up --refresh accepts them again", async () => {
     e2e.emulator.admin.setDataUsageAccepted("default", false);
     const preview = await e2e.stack.preview({ refresh: true });
-    assert.deepEqual(preview.changes.map((s) => s.op), ["update"]);
+    assert.deepEqual(
+      preview.changes.map((s) => s.op),
+      ["update"],
+    );
     await e2e.stack.up({ refresh: true });
     assert.equal(appliance().dataUsageAccepted, true);
   });

@@ -14,13 +14,19 @@ describe("Secrets through the real Pulumi engine", function () {
     e2e = await E2eStack.start(this, { emulator: { usageMeters: { default: { version: "9" } } } });
     await e2e.declare(
       {
-        proxies: { network: { type: "https", host: "proxy.corp.example", port: 443, user: "metering", password: "proxy" } },
+        proxies: {
+          network: { type: "https", host: "proxy.corp.example", port: 443, user: "metering", password: "proxy" },
+        },
         products: { vcda: { productType: "VCAV", host: "vcda.example.com", user: "root", password: "vcda" } },
       },
       passwords,
     );
     // A refresh too: state then holds inputs as the appliance reports them, which must stay secret.
-    for (const args of [["up", "--yes", "--skip-preview", ...verbose], ["refresh", "--yes", "--skip-preview", ...verbose], ["preview", "--refresh", ...verbose]]) {
+    for (const args of [
+      ["up", "--yes", "--skip-preview", ...verbose],
+      ["refresh", "--yes", "--skip-preview", ...verbose],
+      ["preview", "--refresh", ...verbose],
+    ]) {
       const result = await e2e.stack.pulumiOk(args);
       logs.push(result.stdout, result.stderr);
     }
@@ -46,7 +52,9 @@ describe("Secrets through the real Pulumi engine", function () {
   });
 
   it("the serialized provider in state is a small shim without credentials", async () => {
-    const state = JSON.parse(await e2e.stack.exportState()) as { deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> } };
+    const state = JSON.parse(await e2e.stack.exportState()) as {
+      deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
+    };
     const dynamic = state.deployment.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/vcpp:"));
     assert.equal(dynamic.length, 2);
     for (const resource of dynamic) {
@@ -70,7 +78,11 @@ describe("Secrets through the real Pulumi engine", function () {
  * and the Node SDK's debug line echoes RegisterResource responses. Those lines are Pulumi's, and
  * the README says so; every other line (ours included) must hold no secret.
  */
-const ENGINE_TRACING = [/^(Un)?[Mm]arshaling property for RPC\[/, /^Planner decided /, /RegisterResource RPC finished: /];
+const ENGINE_TRACING = [
+  /^(Un)?[Mm]arshaling property for RPC\[/,
+  /^Planner decided /,
+  /RegisterResource RPC finished: /,
+];
 
 function leaksOutsideEngineTracing(e2e: E2eStack, logs: string[]): string[] {
   return logs

@@ -9,7 +9,10 @@ import { EmulatorOptions, LoggedRequest, RunningEmulator, startEmulator } from "
  * Starts an emulator for the test and always closes it. A request no route handles fails the
  * test (`onUnhandledRequest: "error"`, unless the options say otherwise).
  */
-export async function withEmulator<T>(fn: (emulator: RunningEmulator) => Promise<T>, options: EmulatorOptions = {}): Promise<T> {
+export async function withEmulator<T>(
+  fn: (emulator: RunningEmulator) => Promise<T>,
+  options: EmulatorOptions = {},
+): Promise<T> {
   const emulator = await startEmulator({ quiet: true, onUnhandledRequest: "error", ...options });
   clearCredentials();
   let result: T;
@@ -35,7 +38,13 @@ export async function closeAfterFailure(emulator: RunningEmulator, failure: unkn
 /** The stack config (`vcpp:` keys without the prefix) that points at the emulator's default appliance. */
 export function stackConfigFor(emulator: RunningEmulator, extra: Record<string, string> = {}): Record<string, string> {
   const um = Object.values(emulator.usageMeters)[0];
-  return { usageMeterUrl: um.url, usageMeterUser: um.user, usageMeterPassword: um.password, caCertificates: emulator.caPem, ...extra };
+  return {
+    usageMeterUrl: um.url,
+    usageMeterUser: um.user,
+    usageMeterPassword: um.password,
+    caCertificates: emulator.caPem,
+    ...extra,
+  };
 }
 
 /** A provider context as `configure` would set it up from that stack config. */
@@ -48,13 +57,23 @@ export function contextFor(emulator: RunningEmulator, extra: Record<string, stri
 
 /** `vcpp:usageMeters` (as the engine sends it: JSON text) naming each of the emulator's appliances. */
 export function namedAppliancesConfig(emulator: RunningEmulator): Record<string, string> {
-  const named = Object.fromEntries(Object.entries(emulator.usageMeters).map(([name, um]) => [name, { url: um.url, user: um.user, password: um.password }]));
+  const named = Object.fromEntries(
+    Object.entries(emulator.usageMeters).map(([name, um]) => [
+      name,
+      { url: um.url, user: um.user, password: um.password },
+    ]),
+  );
   return { usageMeters: JSON.stringify(named) };
 }
 
 /** Login requests served (to one appliance, if named). */
 export function loginRequests(emulator: RunningEmulator, appliance?: string): LoggedRequest[] {
-  return emulator.requests.filter((r) => r.method === "POST" && r.path.endsWith("/api/v1/login") && (appliance === undefined || r.path.startsWith(`/um/${appliance}/`)));
+  return emulator.requests.filter(
+    (r) =>
+      r.method === "POST" &&
+      r.path.endsWith("/api/v1/login") &&
+      (appliance === undefined || r.path.startsWith(`/um/${appliance}/`)),
+  );
 }
 
 /** Requests served with this method whose path ends with `suffix` (e.g. `POST`, `/product`). */
@@ -63,7 +82,11 @@ export function requestsTo(emulator: RunningEmulator, method: string, suffix: st
 }
 
 /** Runs `check` as the engine does and fails the test if it reports anything; returns the checked inputs. */
-export async function checked(provider: pulumi.dynamic.ResourceProvider, news: Record<string, unknown>, olds: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+export async function checked(
+  provider: pulumi.dynamic.ResourceProvider,
+  news: Record<string, unknown>,
+  olds: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const result = await provider.check!(olds, news);
   assert.deepEqual(result.failures ?? [], [], `check refused ${JSON.stringify(news)}`);
   return result.inputs as Record<string, unknown>;
@@ -74,7 +97,8 @@ export async function capturingLogs<T>(fn: (messages: string[]) => Promise<T>): 
   const messages: string[] = [];
   const log = pulumi.log as unknown as Record<"info" | "warn" | "debug", (message: string) => void>;
   const saved = { info: log.info, warn: log.warn, debug: log.debug };
-  for (const level of ["info", "warn", "debug"] as const) log[level] = (message: string) => void messages.push(`${level}: ${message}`);
+  for (const level of ["info", "warn", "debug"] as const)
+    log[level] = (message: string) => void messages.push(`${level}: ${message}`);
   try {
     return await fn(messages);
   } finally {

@@ -4,11 +4,20 @@ import { getPendingCertificates, getUsageMeterInfo } from "../../functions/usage
 import { forgetProgramClients } from "../../functions/program-clients";
 import { MeteredProductProvider } from "../../resources/metered-product";
 import { RunningEmulator } from "../../emulator";
-import { checked, contextFor, loginRequests, namedAppliancesConfig, stackConfigFor, withEmulator } from "../helpers/emulator";
+import {
+  checked,
+  contextFor,
+  loginRequests,
+  namedAppliancesConfig,
+  stackConfigFor,
+  withEmulator,
+} from "../helpers/emulator";
 
 /** Sets the program's stack config (the runtime's, as the language host does) to point at the emulator. */
 function programConfig(emulator: RunningEmulator, extra: Record<string, string> = {}): void {
-  const config = Object.fromEntries(Object.entries(stackConfigFor(emulator, extra)).map(([key, value]) => [`vcpp:${key}`, value]));
+  const config = Object.fromEntries(
+    Object.entries(stackConfigFor(emulator, extra)).map(([key, value]) => [`vcpp:${key}`, value]),
+  );
   pulumi.runtime.setAllConfig(config, ["vcpp:usageMeterPassword", "vcpp:usageMeters"]);
 }
 
@@ -22,7 +31,12 @@ describe("Usage Meter functions against the emulator", () => {
     withEmulator(async (emulator) => {
       programConfig(emulator);
       const info = await getUsageMeterInfo();
-      assert.deepEqual(info, { usageMeter: "default", agentId: emulator.usageMeters.default.uuid, version: "4.8", build: "24154917" });
+      assert.deepEqual(info, {
+        usageMeter: "default",
+        agentId: emulator.usageMeters.default.uuid,
+        version: "4.8",
+        build: "24154917",
+      });
       assert.ok(emulator.requests.some((r) => r.path.endsWith("/agent_info") && r.query.includes("um_uuid=true")));
     }));
 
@@ -42,7 +56,12 @@ describe("Usage Meter functions against the emulator", () => {
     withEmulator(async (emulator) => {
       programConfig(emulator);
       assert.deepEqual(await getPendingCertificates(), { usageMeter: "default", certificates: [] });
-      const product = await emulator.admin.addProduct("default", { productType: "VCAV", host: "vcda.example.com", user: "root", password: "root-secret" });
+      const product = await emulator.admin.addProduct("default", {
+        productType: "VCAV",
+        host: "vcda.example.com",
+        user: "root",
+        password: "root-secret",
+      });
       const { certificates } = await getPendingCertificates();
       assert.equal(certificates.length, 1);
       const [certificate] = certificates;
@@ -57,7 +76,10 @@ describe("Usage Meter functions against the emulator", () => {
   it("an appliance name missing from vcpp:usageMeters is an error that says how to add it", () =>
     withEmulator(async (emulator) => {
       programConfig(emulator);
-      await assert.rejects(getUsageMeterInfo({ usageMeter: "lab" }), /usageMeter "lab" is not configured: vcpp:usageMeters is not set/);
+      await assert.rejects(
+        getUsageMeterInfo({ usageMeter: "lab" }),
+        /usageMeter "lab" is not configured: vcpp:usageMeters is not set/,
+      );
       assert.deepEqual(emulator.requests, []);
     }));
 
@@ -70,8 +92,13 @@ describe("Usage Meter functions against the emulator", () => {
     withEmulator(async (emulator) => {
       programConfig(emulator);
       const provider = new MeteredProductProvider(contextFor(emulator));
-      const create = async (host: string) => provider.create(await checked(provider, { productType: "VCAV", host, user: "root", password: "root-secret" }));
-      const [first, second, info] = await Promise.all([create("vcda-1.example.com"), create("vcda-2.example.com"), getUsageMeterInfo()]);
+      const create = async (host: string) =>
+        provider.create(await checked(provider, { productType: "VCAV", host, user: "root", password: "root-secret" }));
+      const [first, second, info] = await Promise.all([
+        create("vcda-1.example.com"),
+        create("vcda-2.example.com"),
+        getUsageMeterInfo(),
+      ]);
       assert.notEqual(first.id, second.id);
       assert.equal(info.agentId, emulator.usageMeters.default.uuid);
       assert.equal(loginRequests(emulator).length, 1);

@@ -7,7 +7,8 @@ import { capturingLogs, checked, contextFor, requestsTo, withEmulator } from "..
 
 const providerFor = (emulator: RunningEmulator) => new ProxyConfigProvider(contextFor(emulator));
 const apiUrl = (emulator: RunningEmulator) => `${emulator.usageMeters.default.url}/api/v1`;
-const writes = (emulator: RunningEmulator) => emulator.writes().map((r) => `${r.method} ${r.path.replace(/^.*\/api\/v1/, "")}`);
+const writes = (emulator: RunningEmulator) =>
+  emulator.writes().map((r) => `${r.method} ${r.path.replace(/^.*\/api\/v1/, "")}`);
 
 async function createProxy(provider: ProxyConfigProvider, news: Record<string, unknown>) {
   const inputs = await checked(provider, news);
@@ -33,20 +34,45 @@ describe("ProxyConfig against the emulator", () => {
     const refusals: Array<[string, Record<string, unknown>, string[], RegExp]> = [
       ["an unknown type", { type: "socks5" }, ["type"], /must be none, http or https/],
       ["type http without host and port", { type: "http" }, ["host", "port"], /is required when type is http/],
-      ["type https without port", { type: "https", host: "proxy.example.com" }, ["port"], /is required when type is https/],
-      ["a host with type none", { type: "none", host: "proxy.example.com" }, ["host"], /must not be set when type is none/],
+      [
+        "type https without port",
+        { type: "https", host: "proxy.example.com" },
+        ["port"],
+        /is required when type is https/,
+      ],
+      [
+        "a host with type none",
+        { type: "none", host: "proxy.example.com" },
+        ["host"],
+        /must not be set when type is none/,
+      ],
       ["an empty host", { ...proxy, host: "" }, ["host"], /must not be empty/],
       ["a port out of range", { ...proxy, port: 70000 }, ["port"], /between 1 and 65535/],
       ["a password without a user", { ...proxy, user: undefined }, ["user"], /is required when password is set/],
-      ["acceptDataUsage as text", { type: "none", acceptDataUsage: "yes" }, ["acceptDataUsage"], /must be true or false/],
-      ["an appliance name not in vcpp:usageMeters", { type: "none", usageMeter: "lab" }, ["usageMeter"], /"lab" is not configured/],
+      [
+        "acceptDataUsage as text",
+        { type: "none", acceptDataUsage: "yes" },
+        ["acceptDataUsage"],
+        /must be true or false/,
+      ],
+      [
+        "an appliance name not in vcpp:usageMeters",
+        { type: "none", usageMeter: "lab" },
+        ["usageMeter"],
+        /"lab" is not configured/,
+      ],
     ];
     for (const [what, news, fields, reason] of refusals) {
       it(`refuses ${what}, naming ${fields.join(" and ")}`, async () => {
         const result = await provider.check({}, news);
         assert.deepEqual([...new Set(result.failures?.map((f) => f.property))], fields);
-        for (const failure of result.failures!) assert.ok(failure.reason.startsWith(`${failure.property}: `), failure.reason);
-        for (const field of fields) assert.ok(result.failures!.some((f) => f.property === field && reason.test(f.reason)), `no failure on ${field} matches ${reason}`);
+        for (const failure of result.failures!)
+          assert.ok(failure.reason.startsWith(`${failure.property}: `), failure.reason);
+        for (const field of fields)
+          assert.ok(
+            result.failures!.some((f) => f.property === field && reason.test(f.reason)),
+            `no failure on ${field} matches ${reason}`,
+          );
       });
     }
 
@@ -60,7 +86,14 @@ describe("ProxyConfig against the emulator", () => {
       const provider = providerFor(emulator);
       const { inputs, id, outs } = await createProxy(provider, { type: "none" });
       assert.equal(id, apiUrl(emulator));
-      assert.deepEqual(outs, { type: "none", acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: false, confirmed: ALL_CONFIRMED });
+      assert.deepEqual(outs, {
+        type: "none",
+        acceptDataUsage: true,
+        usageMeterUrl: apiUrl(emulator),
+        dataUsageAccepted: true,
+        proxyInUse: false,
+        confirmed: ALL_CONFIRMED,
+      });
       assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
       assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
       assert.deepEqual(writes(emulator), ["POST /data_usage_acceptance", "PUT /test_proxy"]);
@@ -79,17 +112,49 @@ describe("ProxyConfig against the emulator", () => {
       const http = await checked(provider, proxy);
       assert.deepEqual(await provider.diff(direct.id, direct.outs, http), { changes: true, replaces: [] });
       const viaHttp = (await provider.update!(direct.id, direct.outs, http)).outs as ProxyConfigOutputs;
-      assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" });
-      assert.deepEqual(viaHttp, { ...proxy, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: true, confirmed: ALL_CONFIRMED });
+      assert.deepEqual(emulator.admin.appliance().proxy, {
+        type: "http",
+        host: "proxy.example.com",
+        port: 3128,
+        user: "svc-um",
+        password: "proxy-secret",
+      });
+      assert.deepEqual(viaHttp, {
+        ...proxy,
+        acceptDataUsage: true,
+        usageMeterUrl: apiUrl(emulator),
+        dataUsageAccepted: true,
+        proxyInUse: true,
+        confirmed: ALL_CONFIRMED,
+      });
       assert.deepEqual((await provider.read(direct.id, viaHttp)).props, viaHttp);
       assert.equal((await provider.diff(direct.id, viaHttp, http)).changes, false);
 
       const https = await checked(provider, { type: "https", host: "secure-proxy.example.com", port: 8443 });
       assert.equal((await provider.diff(direct.id, viaHttp, https)).changes, true);
       const viaHttps = (await provider.update!(direct.id, viaHttp, https)).outs as ProxyConfigOutputs;
-      assert.deepEqual(emulator.admin.appliance().proxy, { type: "https", host: "secure-proxy.example.com", port: 8443, user: undefined, password: undefined });
-      assert.deepEqual(viaHttps, { type: "https", host: "secure-proxy.example.com", port: 8443, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: true, confirmed: ALL_CONFIRMED });
-      assert.equal(requestsTo(emulator, "POST", "/data_usage_acceptance").length, 1, "the terms are accepted once, not on every update");
+      assert.deepEqual(emulator.admin.appliance().proxy, {
+        type: "https",
+        host: "secure-proxy.example.com",
+        port: 8443,
+        user: undefined,
+        password: undefined,
+      });
+      assert.deepEqual(viaHttps, {
+        type: "https",
+        host: "secure-proxy.example.com",
+        port: 8443,
+        acceptDataUsage: true,
+        usageMeterUrl: apiUrl(emulator),
+        dataUsageAccepted: true,
+        proxyInUse: true,
+        confirmed: ALL_CONFIRMED,
+      });
+      assert.equal(
+        requestsTo(emulator, "POST", "/data_usage_acceptance").length,
+        1,
+        "the terms are accepted once, not on every update",
+      );
     }));
 
   it("restores a direct connection on delete, leaving the data usage acceptance as it is", () =>
@@ -110,7 +175,10 @@ describe("ProxyConfig against the emulator", () => {
       const failed = (error: unknown) => {
         assert.ok(error instanceof ServiceError);
         assert.equal(error.code, "PROXY_TEST_FAILED");
-        assert.match(error.message, /set network connection failed \(PUT \/um\/default\/api\/v1\/test_proxy\): the appliance could not reach the cloud through http:\/\/proxy\.corp\.invalid:3128: Could not connect to proxy/);
+        assert.match(
+          error.message,
+          /set network connection failed \(PUT \/um\/default\/api\/v1\/test_proxy\): the appliance could not reach the cloud through http:\/\/proxy\.corp\.invalid:3128: Could not connect to proxy/,
+        );
         assert.match(error.message, /Check the proxy host, port and credentials/);
         return true;
       };
@@ -120,7 +188,10 @@ describe("ProxyConfig against the emulator", () => {
       const fresh = await startEmulator({ quiet: true });
       try {
         const other = providerFor(fresh);
-        await assert.rejects(other.create(await checked(other, { type: "https", host: "proxy.corp.invalid", port: 443 })), /through https:\/\/proxy\.corp\.invalid:443/);
+        await assert.rejects(
+          other.create(await checked(other, { type: "https", host: "proxy.corp.invalid", port: 443 })),
+          /through https:\/\/proxy\.corp\.invalid:443/,
+        );
         assert.deepEqual(fresh.admin.appliance().proxy, { type: "none" });
       } finally {
         await fresh.close();
@@ -134,11 +205,20 @@ describe("ProxyConfig against the emulator", () => {
       emulator.admin.setProxy("default", { type: "https", host: "rogue.example.com", port: 443 });
 
       const refreshed = (await provider.read(id, outs)).props as ProxyConfigOutputs;
-      assert.deepEqual([refreshed.type, refreshed.host, refreshed.port, refreshed.user], ["https", "rogue.example.com", 443, undefined]);
+      assert.deepEqual(
+        [refreshed.type, refreshed.host, refreshed.port, refreshed.user],
+        ["https", "rogue.example.com", 443, undefined],
+      );
       assert.deepEqual(await provider.diff(id, refreshed, inputs), { changes: true, replaces: [] });
 
       await provider.update!(id, refreshed, inputs);
-      assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" });
+      assert.deepEqual(emulator.admin.appliance().proxy, {
+        type: "http",
+        host: "proxy.example.com",
+        port: 3128,
+        user: "svc-um",
+        password: "proxy-secret",
+      });
 
       emulator.admin.setProxy("default", { type: "none" });
       const direct = (await provider.read(id, outs)).props as ProxyConfigOutputs;
@@ -152,7 +232,11 @@ describe("ProxyConfig against the emulator", () => {
       const provider = providerFor(emulator);
       const declined = await createProxy(provider, { type: "none", acceptDataUsage: false });
       assert.equal(declined.outs.dataUsageAccepted, false);
-      assert.deepEqual(requestsTo(emulator, "POST", "/data_usage_acceptance"), [], "already as declared: nothing to set");
+      assert.deepEqual(
+        requestsTo(emulator, "POST", "/data_usage_acceptance"),
+        [],
+        "already as declared: nothing to set",
+      );
       assert.equal((await provider.diff(declined.id, declined.outs, declined.inputs)).changes, false);
 
       const accept = await checked(provider, { type: "none" });
@@ -170,7 +254,9 @@ describe("ProxyConfig against the emulator", () => {
     }));
 
   describe("on an appliance without GET /http_proxy and GET /data_usage_acceptance (undocumented)", () => {
-    const withoutExtras = (version: "4" | "9" = "4") => ({ usageMeters: { default: { version, undocumentedRoutes: false } } });
+    const withoutExtras = (version: "4" | "9" = "4") => ({
+      usageMeters: { default: { version, undocumentedRoutes: false } },
+    });
     /** A new `pulumi` command is a new provider process: a fresh login, hence fresh flags. */
     const nextCommand = clearCredentials;
 
@@ -178,14 +264,38 @@ describe("ProxyConfig against the emulator", () => {
       withEmulator(async (emulator) => {
         const provider = providerFor(emulator);
         const direct = await createProxy(provider, { type: "none" });
-        assert.deepEqual(direct.outs, { type: "none", acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: false, confirmed: ALL_CONFIRMED });
+        assert.deepEqual(direct.outs, {
+          type: "none",
+          acceptDataUsage: true,
+          usageMeterUrl: apiUrl(emulator),
+          dataUsageAccepted: true,
+          proxyInUse: false,
+          confirmed: ALL_CONFIRMED,
+        });
         assert.deepEqual(writes(emulator), ["POST /data_usage_acceptance", "PUT /test_proxy"]);
 
         const http = await checked(provider, proxy);
         const viaHttp = (await provider.update!(direct.id, direct.outs, http)).outs as ProxyConfigOutputs;
-        assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: "svc-um", password: "proxy-secret" });
-        assert.deepEqual(viaHttp, { ...proxy, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, proxyInUse: true, confirmed: ["proxyInUse", "dataUsageAccepted"] });
-        assert.equal(requestsTo(emulator, "POST", "/data_usage_acceptance").length, 1, "the login's flag, kept up to date by this process, says the terms are accepted");
+        assert.deepEqual(emulator.admin.appliance().proxy, {
+          type: "http",
+          host: "proxy.example.com",
+          port: 3128,
+          user: "svc-um",
+          password: "proxy-secret",
+        });
+        assert.deepEqual(viaHttp, {
+          ...proxy,
+          acceptDataUsage: true,
+          usageMeterUrl: apiUrl(emulator),
+          dataUsageAccepted: true,
+          proxyInUse: true,
+          confirmed: ["proxyInUse", "dataUsageAccepted"],
+        });
+        assert.equal(
+          requestsTo(emulator, "POST", "/data_usage_acceptance").length,
+          1,
+          "the login's flag, kept up to date by this process, says the terms are accepted",
+        );
 
         nextCommand();
         const read = await provider.read(direct.id, viaHttp);
@@ -194,7 +304,13 @@ describe("ProxyConfig against the emulator", () => {
 
         await provider.delete!(direct.id, viaHttp);
         assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
-        assert.deepEqual(requestsTo(emulator, "GET", "/http_proxy").map((r) => r.status).filter((s) => s !== 404), [], "asked, and answered 404 only");
+        assert.deepEqual(
+          requestsTo(emulator, "GET", "/http_proxy")
+            .map((r) => r.status)
+            .filter((s) => s !== 404),
+          [],
+          "asked, and answered 404 only",
+        );
       }, withoutExtras()));
 
     it("shows what the login's flags can: a proxy removed or added by hand, the terms revoked", () =>
@@ -216,10 +332,17 @@ describe("ProxyConfig against the emulator", () => {
         nextCommand();
         const added = await capturingLogs(async (messages) => {
           const props = (await provider.read(viaHttp.id, directOuts)).props as ProxyConfigOutputs;
-          assert.ok(messages.some((m) => /^warn: .*goes through a proxy, where a direct connection is declared/.test(m)), messages.join("\n"));
+          assert.ok(
+            messages.some((m) => /^warn: .*goes through a proxy, where a direct connection is declared/.test(m)),
+            messages.join("\n"),
+          );
           return props;
         });
-        assert.deepEqual([added.type, added.proxyInUse, added.confirmed], ["none", true, ["proxyInUse", "dataUsageAccepted"]], "which proxy is not known");
+        assert.deepEqual(
+          [added.type, added.proxyInUse, added.confirmed],
+          ["none", true, ["proxyInUse", "dataUsageAccepted"]],
+          "which proxy is not known",
+        );
         assert.equal((await provider.diff(viaHttp.id, added, direct)).changes, true);
         await provider.update!(viaHttp.id, added, direct);
         assert.deepEqual(emulator.admin.appliance().proxy, { type: "none" });
@@ -248,7 +371,13 @@ describe("ProxyConfig against the emulator", () => {
       withEmulator(async (emulator) => {
         const provider = providerFor(emulator);
         const { id, outs, inputs } = await createProxy(provider, proxy);
-        assert.deepEqual(outs, { ...proxy, acceptDataUsage: true, usageMeterUrl: apiUrl(emulator), dataUsageAccepted: true, confirmed: [] });
+        assert.deepEqual(outs, {
+          ...proxy,
+          acceptDataUsage: true,
+          usageMeterUrl: apiUrl(emulator),
+          dataUsageAccepted: true,
+          confirmed: [],
+        });
         assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
         assert.equal(emulator.admin.appliance().proxy.host, "proxy.example.com");
         nextCommand();
@@ -263,15 +392,30 @@ describe("ProxyConfig against the emulator", () => {
   it("a failing undocumented read after the write is a warning, not a failed create; read reports it", () =>
     withEmulator(async (emulator) => {
       const provider = providerFor(emulator);
-      emulator.admin.injectFault({ method: "GET", pathIncludes: "/http_proxy", status: 403, body: { errCode: "GW_FORBIDDEN", errMessage: "Forbidden" } });
+      emulator.admin.injectFault({
+        method: "GET",
+        pathIncludes: "/http_proxy",
+        status: 403,
+        body: { errCode: "GW_FORBIDDEN", errMessage: "Forbidden" },
+      });
       const created = await capturingLogs(async (messages) => {
         const result = await createProxy(provider, proxy);
-        assert.ok(messages.some((m) => /^warn: ProxyConfig on .*read network connection failed .*403.*taken as not known/.test(m)), messages.join("\n"));
+        assert.ok(
+          messages.some((m) =>
+            /^warn: ProxyConfig on .*read network connection failed .*403.*taken as not known/.test(m),
+          ),
+          messages.join("\n"),
+        );
         return result;
       });
       assert.equal(emulator.admin.appliance().proxy.host, "proxy.example.com");
       assert.deepEqual(created.outs.confirmed, ["proxyInUse", "dataUsageAccepted"]);
-      emulator.admin.injectFault({ method: "GET", pathIncludes: "/http_proxy", status: 403, body: { errCode: "GW_FORBIDDEN", errMessage: "Forbidden" } });
+      emulator.admin.injectFault({
+        method: "GET",
+        pathIncludes: "/http_proxy",
+        status: 403,
+        body: { errCode: "GW_FORBIDDEN", errMessage: "Forbidden" },
+      });
       await assert.rejects(provider.read(created.id, created.outs), /read network connection failed .*403/);
     }));
 });

@@ -40,7 +40,11 @@ async function runNode(script: string, job: unknown): Promise<unknown> {
     const [scriptFile, jobFile, resultFile] = ["runner.js", "job.json", "result.json"].map((f) => join(dir, f));
     await writeFile(scriptFile, script);
     await writeFile(jobFile, JSON.stringify(job));
-    const child = spawn(process.execPath, [scriptFile, jobFile, resultFile], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [scriptFile, jobFile, resultFile], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
@@ -149,7 +153,10 @@ process.once("beforeExit", () => writeFileSync(resultFile, JSON.stringify(captur
 
 describe("serialized providers", () => {
   it("the package resolves itself by name from the project directory (name and exports in package.json)", async () => {
-    const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { name: string; exports: Record<string, unknown> };
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as {
+      name: string;
+      exports: Record<string, unknown>;
+    };
     assert.equal(pkg.name, "pulumi-vcpp");
     assert.equal(pkg.exports["./dynamic"], "./dist/resources/dynamic.js");
   });
@@ -158,8 +165,13 @@ describe("serialized providers", () => {
     withEmulator(async (emulator) => {
       // This process has configured the provider and logged in: nothing of that may leak into the text.
       const implementation = inProcessProvider("MeteredProduct");
-      await implementation.configure({ config: { get: (key: string) => engineConfig(emulator)[key] } } as unknown as pulumi.dynamic.ConfigureRequest);
-      const checked = await implementation.check!({}, { productType: "VCAV", host: "vcda.example.com", user: "root", password: "root-secret" });
+      await implementation.configure({
+        config: { get: (key: string) => engineConfig(emulator)[key] },
+      } as unknown as pulumi.dynamic.ConfigureRequest);
+      const checked = await implementation.check!(
+        {},
+        { productType: "VCAV", host: "vcda.example.com", user: "root", password: "root-secret" },
+      );
       await implementation.create(checked.inputs);
       const sessions = [...emulator.admin.appliance().sessions.keys()];
       assert.equal(sessions.length, 1);
@@ -169,11 +181,24 @@ describe("serialized providers", () => {
         const { text } = serialized;
         assert.equal(serialized.containsSecrets, false);
         assert.ok(text.length < 10_000, `${kind}: ${text.length} characters`);
-        for (const secret of [emulator.usageMeters.default.password, "root-secret", ...sessions]) assert.ok(!text.includes(secret), `${kind} carries a credential`);
-        for (const leak of [emulator.url, "BEGIN CERTIFICATE", "UsageMeterClient", "ProcessContext", "zod", "got", "registerSecret"]) {
+        for (const secret of [emulator.usageMeters.default.password, "root-secret", ...sessions])
+          assert.ok(!text.includes(secret), `${kind} carries a credential`);
+        for (const leak of [
+          emulator.url,
+          "BEGIN CERTIFICATE",
+          "UsageMeterClient",
+          "ProcessContext",
+          "zod",
+          "got",
+          "registerSecret",
+        ]) {
           assert.ok(!text.includes(leak), `${kind} carries ${leak}`);
         }
-        const captures = new Set([...text.matchAll(/with\(\{ (.*?), this: undefined/g)].flatMap((m) => m[1].split(", ").map((c) => c.split(":")[0])));
+        const captures = new Set(
+          [...text.matchAll(/with\(\{ (.*?), this: undefined/g)].flatMap((m) =>
+            m[1].split(", ").map((c) => c.split(":")[0]),
+          ),
+        );
         assert.deepEqual([...captures].sort(), ["implementation", "kind", "provider"]);
         assert.ok(text.includes(`kind: "${kind}"`));
         assert.ok(text.includes(`("pulumi-vcpp/dynamic").provider(kind)`));
@@ -182,17 +207,29 @@ describe("serialized providers", () => {
 
   it("are what a MeteredProduct and a ProxyConfig carry in __provider, in plain text, with the passwords as secret inputs", async () => {
     const inputs = (await runNode(PROGRAM_SCRIPT, {})) as Record<string, Record<string, unknown>>;
-    const carried = { MeteredProduct: inputs["pulumi-nodejs:dynamic/vcpp:MeteredProduct"], ProxyConfig: inputs["pulumi-nodejs:dynamic/vcpp:ProxyConfig"] };
+    const carried = {
+      MeteredProduct: inputs["pulumi-nodejs:dynamic/vcpp:MeteredProduct"],
+      ProxyConfig: inputs["pulumi-nodejs:dynamic/vcpp:ProxyConfig"],
+    };
     for (const kind of KINDS) {
       assert.ok(carried[kind], `no ${kind} was registered`);
-      assert.equal(carried[kind].__provider, (await serialize(kind)).text, `${kind}'s __provider is not the serialized shim`);
-      assert.deepEqual(carried[kind].password, { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: kind === "MeteredProduct" ? "root-secret" : "proxy-secret" });
+      assert.equal(
+        carried[kind].__provider,
+        (await serialize(kind)).text,
+        `${kind}'s __provider is not the serialized shim`,
+      );
+      assert.deepEqual(carried[kind].password, {
+        [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270",
+        value: kind === "MeteredProduct" ? "root-secret" : "proxy-secret",
+      });
     }
   });
 
   it("run in a fresh process as Pulumi's dynamic provider host runs them, sharing one session, and a later process destroys with them", () =>
     withEmulator(async (emulator) => {
-      const providers = Object.fromEntries(await Promise.all(KINDS.map(async (kind) => [kind, (await serialize(kind)).text])));
+      const providers = Object.fromEntries(
+        await Promise.all(KINDS.map(async (kind) => [kind, (await serialize(kind)).text])),
+      );
       const config = engineConfig(emulator);
       const product = { productType: "VCAV", host: "vcda.example.com", user: "root", password: "root-secret" };
       const proxy = { type: "http", host: "proxy.example.com", port: 3128 };
@@ -210,10 +247,22 @@ describe("serialized providers", () => {
       assert.deepEqual(up.diff, { changes: false, replaces: [], deleteBeforeReplace: false });
       assert.equal(up.proxyCreated.outs.type, "http");
       assert.equal(up.configured, 2, "each provider text is configured once");
-      assert.ok(up.loaded.includes(join(REPO_ROOT, "dist", "resources", "dynamic.js")), `the installed package was not loaded: ${up.loaded.join(", ")}`);
+      assert.ok(
+        up.loaded.includes(join(REPO_ROOT, "dist", "resources", "dynamic.js")),
+        `the installed package was not loaded: ${up.loaded.join(", ")}`,
+      );
 
-      assert.deepEqual(emulator.admin.products().map((p) => [String(p.id), p.host, p.metered]), [[up.created.id, "vcda.example.com", true]]);
-      assert.deepEqual(emulator.admin.appliance().proxy, { type: "http", host: "proxy.example.com", port: 3128, user: undefined, password: undefined });
+      assert.deepEqual(
+        emulator.admin.products().map((p) => [String(p.id), p.host, p.metered]),
+        [[up.created.id, "vcda.example.com", true]],
+      );
+      assert.deepEqual(emulator.admin.appliance().proxy, {
+        type: "http",
+        host: "proxy.example.com",
+        port: 3128,
+        user: undefined,
+        password: undefined,
+      });
       assert.equal(emulator.admin.appliance().dataUsageAccepted, true);
       assert.equal(loginRequests(emulator).length, 1, "both kinds share the process's one session");
 

@@ -61,7 +61,7 @@ const BILLION_LAUGHS = `<?xml version="1.0"?>
 ]>
 <Services><Service name="&lol4;"/></Services>`;
 
-const REPORT_TSV = "agentId\tproductType\tmonth\tusage\nagent-1\tVCAV\t2026-10\t\"12\"\nagent-2\tNSXT\t2026-10\t7\n";
+const REPORT_TSV = 'agentId\tproductType\tmonth\tusage\nagent-1\tVCAV\t2026-10\t"12"\nagent-2\tNSXT\t2026-10\t7\n';
 
 describe("codecs", () => {
   describe("JSON", () => {
@@ -90,14 +90,23 @@ describe("codecs", () => {
     it("keeps attributes as @name, drops namespace prefixes, keeps values as strings", () => {
       const doc = codecs.xml().decode(bytes(vdc)) as { Compute: Record<string, unknown> };
       assert.equal(doc.Compute["@serviceId"], "M123");
-      assert.deepEqual(doc.Compute.VdcRef, { "@name": "VDC1", "@href": "https://example/vdc/1", "@status": "Active", Tag: "007" });
+      assert.deepEqual(doc.Compute.VdcRef, {
+        "@name": "VDC1",
+        "@href": "https://example/vdc/1",
+        "@status": "Active",
+        Tag: "007",
+      });
       assert.equal(doc.Compute.Label, "Tom & Jerry <3 été");
     });
 
     it("makes the listed elements arrays even when one came, by name or by path", () => {
-      const byName = codecs.xml({ isArray: ["VdcRef"] }).decode(bytes(vdc)) as { Compute: { VdcRef: unknown[]; Link: unknown[] } };
+      const byName = codecs.xml({ isArray: ["VdcRef"] }).decode(bytes(vdc)) as {
+        Compute: { VdcRef: unknown[]; Link: unknown[] };
+      };
       assert.equal(byName.Compute.VdcRef.length, 1);
-      const byPath = codecs.xml({ isArray: ["Compute.VdcRef"] }).decode(bytes(vdc)) as { Compute: { VdcRef: unknown[] } };
+      const byPath = codecs.xml({ isArray: ["Compute.VdcRef"] }).decode(bytes(vdc)) as {
+        Compute: { VdcRef: unknown[] };
+      };
       assert.ok(Array.isArray(byPath.Compute.VdcRef));
       assert.equal(byName.Compute.Link.length, 2, "a repeated element is an array anyway");
     });
@@ -132,16 +141,36 @@ describe("codecs", () => {
       const [first, second] = feed.entries;
       assert.deepEqual(
         [first.id, first.title, first.updated, first.content, first.extensions.status],
-        ["a217037b-74e4-4ff3-9813-e08df958ea00", "Order ID:11990536", "2014-12-18T01:50:02Z", { OrderNumber: "011990536", PartID: "VSPP3-AIR-MBO-10000-C" }, "success"],
+        [
+          "a217037b-74e4-4ff3-9813-e08df958ea00",
+          "Order ID:11990536",
+          "2014-12-18T01:50:02Z",
+          { OrderNumber: "011990536", PartID: "VSPP3-AIR-MBO-10000-C" },
+          "success",
+        ],
       );
       assert.equal(second.title, "Order ID:11990537", "a title with attributes is still its text");
       assert.deepEqual(second.content, { OrderNumber: "11990537" }, "one pair is still a map");
     });
 
     it("gives a shape a zod schema can check", () => {
-      const schema = z.object({ entries: z.array(z.object({ id: z.string(), content: z.object({ OrderNumber: z.coerce.number() }), extensions: z.object({ status: z.string() }) })) });
+      const schema = z.object({
+        entries: z.array(
+          z.object({
+            id: z.string(),
+            content: z.object({ OrderNumber: z.coerce.number() }),
+            extensions: z.object({ status: z.string() }),
+          }),
+        ),
+      });
       const parsed = schema.parse(codecs.atom().decode(bytes(ORDER_FEED)));
-      assert.deepEqual(parsed.entries.map((e) => [e.content.OrderNumber, e.extensions.status]), [[11990536, "success"], [11990537, "pending"]]);
+      assert.deepEqual(
+        parsed.entries.map((e) => [e.content.OrderNumber, e.extensions.status]),
+        [
+          [11990536, "success"],
+          [11990537, "pending"],
+        ],
+      );
     });
 
     it("reads a feed with a single entry or none as a list", () => {
@@ -152,9 +181,21 @@ describe("codecs", () => {
     });
 
     it("refuses XML that is not a feed, and an entry without an id", () => {
-      assert.match(decodeFailure(codecs.atom(), bytes("<OrderResponse><status>SUCCESS</status></OrderResponse>")).message, /not an Atom feed/);
-      assert.match(decodeFailure(codecs.atom(), bytes("<feed><entry><title>x</title></entry></feed>")).message, /entry \[0\] has no <id>/);
-      assert.equal(decodeFailure(codecs.atom(), bytes(BILLION_LAUGHS.replace("<Services>", "<feed>").replace("</Services>", "</feed>"))).code, "BAD_RESPONSE");
+      assert.match(
+        decodeFailure(codecs.atom(), bytes("<OrderResponse><status>SUCCESS</status></OrderResponse>")).message,
+        /not an Atom feed/,
+      );
+      assert.match(
+        decodeFailure(codecs.atom(), bytes("<feed><entry><title>x</title></entry></feed>")).message,
+        /entry \[0\] has no <id>/,
+      );
+      assert.equal(
+        decodeFailure(
+          codecs.atom(),
+          bytes(BILLION_LAUGHS.replace("<Services>", "<feed>").replace("</Services>", "</feed>")),
+        ).code,
+        "BAD_RESPONSE",
+      );
     });
   });
 
@@ -171,7 +212,11 @@ describe("codecs", () => {
     });
 
     it("accepts the checksum in upper case and asks for the report's content type", () => {
-      const codec = codecs.gzipTsv({ ...announced, checksum: announced.checksum.toUpperCase(), accept: "text/tab-separated-values+gzip" });
+      const codec = codecs.gzipTsv({
+        ...announced,
+        checksum: announced.checksum.toUpperCase(),
+        accept: "text/tab-separated-values+gzip",
+      });
       assert.equal(codec.decode(report).length, 2);
       assert.equal(codec.accept, "text/tab-separated-values+gzip");
     });
@@ -181,7 +226,10 @@ describe("codecs", () => {
       try {
         const error = decodeFailure(codecs.gzipTsv(announced), report.subarray(0, report.length - 5));
         assert.equal(error.code, "INTEGRITY");
-        assert.equal(error.message, `the download is ${report.length - 5} bytes, expected ${report.length} (incomplete or not the announced report)`);
+        assert.equal(
+          error.message,
+          `the download is ${report.length - 5} bytes, expected ${report.length} (incomplete or not the announced report)`,
+        );
         assert.equal(gunzip.callCount, 0, "nothing was decompressed");
       } finally {
         gunzip.restore();
@@ -205,7 +253,10 @@ describe("codecs", () => {
 
     it("refuses a report larger than maxBytes once decompressed (a gzip bomb)", () => {
       const bomb = gzipSync(Buffer.alloc(1024 * 1024, "a"));
-      const error = decodeFailure(codecs.gzipTsv({ contentLength: bomb.length, checksum: md5(bomb), maxBytes: 64 * 1024 }), bomb);
+      const error = decodeFailure(
+        codecs.gzipTsv({ contentLength: bomb.length, checksum: md5(bomb), maxBytes: 64 * 1024 }),
+        bomb,
+      );
       assert.equal(error.code, "BAD_RESPONSE");
       assert.match(error.message, /larger than 65536 bytes decompressed/);
     });
@@ -229,21 +280,34 @@ describe("codecs", () => {
     it("read the JSON shapes: Usage Meter, snake case, OAuth", () => {
       assert.deepEqual(parseErrorBody('{"errCode":"E1","errMessage":"m1"}'), { errCode: "E1", errMessage: "m1" });
       assert.deepEqual(parseErrorBody('{"error_code":"E2","message":"m2"}'), { errCode: "E2", errMessage: "m2" });
-      assert.deepEqual(parseErrorBody('{"error":"invalid_grant","error_description":"expired"}'), { errCode: undefined, errMessage: "expired" });
+      assert.deepEqual(parseErrorBody('{"error":"invalid_grant","error_description":"expired"}'), {
+        errCode: undefined,
+        errMessage: "expired",
+      });
     });
 
     it("read vCloud Air's <Error/> and the commerce API's <error>", () => {
       const vca = `<?xml version="1.0"?><Error xmlns="http://www.vmware.com/vchs/v5.6" majorErrorCode="403" message="Access &quot;denied&quot;" minorErrorCode="ACCESS_TO_RESOURCE_IS_FORBIDDEN"/>`;
-      assert.deepEqual(parseErrorBody(vca), { errCode: "ACCESS_TO_RESOURCE_IS_FORBIDDEN", errMessage: 'Access "denied"' });
-      assert.deepEqual(parseErrorBody('<Error majorErrorCode="500" message="boom"/>'), { errCode: "500", errMessage: "boom" });
-      assert.deepEqual(parseErrorBody("<error>Contract 789059 not found</error>"), { errMessage: "Contract 789059 not found" });
+      assert.deepEqual(parseErrorBody(vca), {
+        errCode: "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+        errMessage: 'Access "denied"',
+      });
+      assert.deepEqual(parseErrorBody('<Error majorErrorCode="500" message="boom"/>'), {
+        errCode: "500",
+        errMessage: "boom",
+      });
+      assert.deepEqual(parseErrorBody("<error>Contract 789059 not found</error>"), {
+        errMessage: "Contract 789059 not found",
+      });
       const order = `<OrderResponse xmlns:ns2="http://www.vmware.com/middleware/error/schemas"><status>FAILURE</status><ns2:error><code>ORD-12</code><message>bad SKU</message></ns2:error></OrderResponse>`;
       assert.deepEqual(parseErrorBody(order), { errCode: "ORD-12", errMessage: "bad SKU" });
     });
 
     it("keep other text, HTML and XML with a DTD included, as a short snippet", () => {
       assert.deepEqual(parseErrorBody("Service   Unavailable\n"), { errMessage: "Service Unavailable" });
-      assert.deepEqual(parseErrorBody("<html><body>Bad Gateway</body></html>"), { errMessage: "<html><body>Bad Gateway</body></html>" });
+      assert.deepEqual(parseErrorBody("<html><body>Bad Gateway</body></html>"), {
+        errMessage: "<html><body>Bad Gateway</body></html>",
+      });
       assert.equal(parseErrorBody(BILLION_LAUGHS).errMessage?.length, 200);
       assert.deepEqual(parseErrorBody(""), { errMessage: undefined });
     });
@@ -258,47 +322,97 @@ describe("codecs", () => {
       server = undefined;
     });
 
-    const clientFor = (s: TestServer) => new HttpClient({ service: "Test Service", baseUrl: `${s.url}/api`, retry: FAST_RETRY });
+    const clientFor = (s: TestServer) =>
+      new HttpClient({ service: "Test Service", baseUrl: `${s.url}/api`, retry: FAST_RETRY });
     const anything = z.unknown();
 
     it("XML: sends its Accept, decodes the answer, and reads an XML error body", async () => {
       server = await startServer((req) =>
         req.path === "/api/compute"
-          ? { body: '<Compute serviceId="M1"><VdcRef name="VDC1"/></Compute>', headers: { "content-type": "application/xml" } }
+          ? {
+              body: '<Compute serviceId="M1"><VdcRef name="VDC1"/></Compute>',
+              headers: { "content-type": "application/xml" },
+            }
           : { status: 403, body: '<Error majorErrorCode="403" message="not yours" minorErrorCode="ACCESS_DENIED"/>' },
       );
       const codec = codecs.xml({ accept: "application/xml;version=5.6", isArray: ["VdcRef"] });
       const schema = z.object({ Compute: z.object({ VdcRef: z.array(z.object({ "@name": z.string() })) }) });
-      const body = await clientFor(server).request({ operation: "read compute", method: "GET", path: "compute", codec, schema });
+      const body = await clientFor(server).request({
+        operation: "read compute",
+        method: "GET",
+        path: "compute",
+        codec,
+        schema,
+      });
       assert.deepEqual(body.Compute.VdcRef, [{ "@name": "VDC1" }]);
       assert.equal(server.requests[0].headers.accept, "application/xml;version=5.6");
-      const error = await rejectionOf(clientFor(server).request({ operation: "read vdc", method: "GET", path: "vdc", codec, schema: anything }));
+      const error = await rejectionOf(
+        clientFor(server).request({ operation: "read vdc", method: "GET", path: "vdc", codec, schema: anything }),
+      );
       assert.ok(error instanceof ServiceError);
-      assert.deepEqual([error.code, error.status, error.errCode, error.serverMessage], ["HTTP_ERROR", 403, "ACCESS_DENIED", "not yours"]);
+      assert.deepEqual(
+        [error.code, error.status, error.errCode, error.serverMessage],
+        ["HTTP_ERROR", 403, "ACCESS_DENIED", "not yours"],
+      );
     });
 
     it("XML: an entity-expansion answer is a BAD_RESPONSE ServiceError naming the call", async () => {
       server = await startServer(() => ({ body: BILLION_LAUGHS }));
-      const error = await rejectionOf(clientFor(server).request({ operation: "list services", method: "GET", path: "services", codec: codecs.xml(), schema: anything }));
+      const error = await rejectionOf(
+        clientFor(server).request({
+          operation: "list services",
+          method: "GET",
+          path: "services",
+          codec: codecs.xml(),
+          schema: anything,
+        }),
+      );
       assert.ok(error instanceof ServiceError);
       assert.equal(error.code, "BAD_RESPONSE");
-      assert.match(error.message, /^Test Service: list services failed \(GET \/api\/services\): 200 with an answer .*declares a document type/);
+      assert.match(
+        error.message,
+        /^Test Service: list services failed \(GET \/api\/services\): 200 with an answer .*declares a document type/,
+      );
     });
 
     it("Atom: sends application/atom+xml and returns the entries the schema accepts", async () => {
       server = await startServer(() => ({ body: ORDER_FEED, headers: { "content-type": "application/atom+xml" } }));
-      const schema = z.object({ entries: z.array(z.object({ id: z.string(), content: z.record(z.string(), z.string()) })) });
-      const feed = await clientFor(server).request({ operation: "read order feed", method: "GET", path: "orderfeed", codec: codecs.atom(), schema });
-      assert.deepEqual(feed.entries.map((e) => e.content.OrderNumber), ["011990536", "11990537"]);
+      const schema = z.object({
+        entries: z.array(z.object({ id: z.string(), content: z.record(z.string(), z.string()) })),
+      });
+      const feed = await clientFor(server).request({
+        operation: "read order feed",
+        method: "GET",
+        path: "orderfeed",
+        codec: codecs.atom(),
+        schema,
+      });
+      assert.deepEqual(
+        feed.entries.map((e) => e.content.OrderNumber),
+        ["011990536", "11990537"],
+      );
       assert.equal(server.requests[0].headers.accept, "application/atom+xml");
     });
 
     it("gzipped TSV: downloads the bytes unmangled and returns the rows", async () => {
       const report = gzipSync(bytes(REPORT_TSV));
-      server = await startServer(() => ({ body: report, headers: { "content-type": "text/tab-separated-values+gzip" } }));
+      server = await startServer(() => ({
+        body: report,
+        headers: { "content-type": "text/tab-separated-values+gzip" },
+      }));
       const codec = codecs.gzipTsv({ contentLength: report.length, checksum: md5(report) });
-      const rows = await clientFor(server).request({ operation: "download report", method: "GET", path: "reports", searchParams: { ref: "r1" }, codec, schema: z.array(z.object({ agentId: z.string() })) });
-      assert.deepEqual(rows.map((r) => r.agentId), ["agent-1", "agent-2"]);
+      const rows = await clientFor(server).request({
+        operation: "download report",
+        method: "GET",
+        path: "reports",
+        searchParams: { ref: "r1" },
+        codec,
+        schema: z.array(z.object({ agentId: z.string() })),
+      });
+      assert.deepEqual(
+        rows.map((r) => r.agentId),
+        ["agent-1", "agent-2"],
+      );
       assert.equal(server.requests[0].headers.accept, "text/tab-separated-values+gzip");
     });
 
@@ -306,17 +420,36 @@ describe("codecs", () => {
       const report = gzipSync(bytes(REPORT_TSV));
       server = await startServer(() => ({ body: report }));
       const codec = codecs.gzipTsv({ contentLength: report.length + 1, checksum: md5(report) });
-      const error = await rejectionOf(clientFor(server).request({ operation: "download report", method: "GET", path: "reports", codec, schema: anything }));
+      const error = await rejectionOf(
+        clientFor(server).request({
+          operation: "download report",
+          method: "GET",
+          path: "reports",
+          codec,
+          schema: anything,
+        }),
+      );
       assert.ok(error instanceof ServiceError);
       assert.equal(error.code, "INTEGRITY");
-      assert.match(error.message, new RegExp(`download report failed \\(GET /api/reports\\): 200 with a download that is not the announced one: the download is ${report.length} bytes, expected ${report.length + 1}`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `download report failed \\(GET /api/reports\\): 200 with a download that is not the announced one: the download is ${report.length} bytes, expected ${report.length + 1}`,
+        ),
+      );
       assert.equal(server.requests.length, 1);
     });
 
     it("raw: returns the body's bytes", async () => {
       const body = Buffer.from([0x1f, 0x8b, 0, 0xff, 0x80]);
       server = await startServer(() => ({ body }));
-      const answer = await clientFor(server).request({ operation: "download", method: "GET", path: "blob", codec: codecs.raw(), schema: z.instanceof(Buffer) });
+      const answer = await clientFor(server).request({
+        operation: "download",
+        method: "GET",
+        path: "blob",
+        codec: codecs.raw(),
+        schema: z.instanceof(Buffer),
+      });
       assert.deepEqual(answer, body);
       assert.equal(server.requests[0].headers.accept, "application/octet-stream");
     });

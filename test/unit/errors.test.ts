@@ -9,7 +9,10 @@ describe("redact", () => {
   it("masks every occurrence of every registered secret", () => {
     registerSecret("redact-secret-one");
     registerSecret("redact-secret-two");
-    assert.equal(redact("a redact-secret-one b redact-secret-two c redact-secret-one"), "a [REDACTED] b [REDACTED] c [REDACTED]");
+    assert.equal(
+      redact("a redact-secret-one b redact-secret-two c redact-secret-one"),
+      "a [REDACTED] b [REDACTED] c [REDACTED]",
+    );
   });
 
   it("leaves text without secrets alone", () => {
@@ -39,19 +42,51 @@ describe("errors", () => {
       serverMessage: "already used",
       hint: "Remove it first",
     });
-    assert.equal(error.message, "Usage Meter: register product failed (POST /api/v1/product): 409 ERR_PM_HOST_NAME_CONFLICT: already used. Remove it first");
+    assert.equal(
+      error.message,
+      "Usage Meter: register product failed (POST /api/v1/product): 409 ERR_PM_HOST_NAME_CONFLICT: already used. Remove it first",
+    );
     assert.equal(error.name, "ServiceError");
     assert.ok(error instanceof VcppError && error instanceof Error);
     assert.deepEqual(
-      [error.code, error.service, error.operation, error.method, error.path, error.status, error.errCode, error.serverMessage, error.hint],
-      ["HTTP_ERROR", "Usage Meter", "register product", "POST", "/api/v1/product", 409, "ERR_PM_HOST_NAME_CONFLICT", "already used", "Remove it first"],
+      [
+        error.code,
+        error.service,
+        error.operation,
+        error.method,
+        error.path,
+        error.status,
+        error.errCode,
+        error.serverMessage,
+        error.hint,
+      ],
+      [
+        "HTTP_ERROR",
+        "Usage Meter",
+        "register product",
+        "POST",
+        "/api/v1/product",
+        409,
+        "ERR_PM_HOST_NAME_CONFLICT",
+        "already used",
+        "Remove it first",
+      ],
     );
   });
 
   it("ServiceError without a hint ends with the detail, and keeps the low-level code and cause", () => {
     const cause = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
-    const error = new ServiceError({ call, detail: "no answer (ECONNRESET: socket hang up)", code: "NETWORK", networkCode: "ECONNRESET", cause });
-    assert.equal(error.message, "Usage Meter: register product failed (POST /api/v1/product): no answer (ECONNRESET: socket hang up)");
+    const error = new ServiceError({
+      call,
+      detail: "no answer (ECONNRESET: socket hang up)",
+      code: "NETWORK",
+      networkCode: "ECONNRESET",
+      cause,
+    });
+    assert.equal(
+      error.message,
+      "Usage Meter: register product failed (POST /api/v1/product): no answer (ECONNRESET: socket hang up)",
+    );
     assert.deepEqual([error.code, error.networkCode, error.status], ["NETWORK", "ECONNRESET", undefined]);
     assert.equal(error.cause, cause);
   });
@@ -62,7 +97,14 @@ describe("errors", () => {
 
   it("a secret in the detail or the server's message shows nowhere, not even when the error is inspected", () => {
     registerSecret("errors-test-password");
-    const error = new ServiceError({ call, detail: "400: bad password errors-test-password", code: "HTTP_ERROR", status: 400, errCode: "GW", serverMessage: "bad password errors-test-password" });
+    const error = new ServiceError({
+      call,
+      detail: "400: bad password errors-test-password",
+      code: "HTTP_ERROR",
+      status: 400,
+      errCode: "GW",
+      serverMessage: "bad password errors-test-password",
+    });
     const shown = `${error.message}\n${error.stack}\n${inspect(error)}\n${JSON.stringify(error)}`;
     assert.ok(!shown.includes("errors-test-password"), shown);
     assert.equal(error.serverMessage, "bad password [REDACTED]");
@@ -78,17 +120,37 @@ describe("errors", () => {
   });
 
   it("InputError names the resource and every field with its rule, with code INVALID_INPUTS", () => {
-    const error = new InputError({ resource: "MeteredProduct", issues: [{ field: "port", rule: "must be a number" }, { field: "proxy.host", rule: "must not be empty" }] });
-    assert.equal(error.message, "MeteredProduct: invalid inputs: port: must be a number; proxy.host: must not be empty");
-    assert.deepEqual([error.code, error.name, error.resource, error.fields], ["INVALID_INPUTS", "InputError", "MeteredProduct", ["port", "proxy.host"]]);
+    const error = new InputError({
+      resource: "MeteredProduct",
+      issues: [
+        { field: "port", rule: "must be a number" },
+        { field: "proxy.host", rule: "must not be empty" },
+      ],
+    });
+    assert.equal(
+      error.message,
+      "MeteredProduct: invalid inputs: port: must be a number; proxy.host: must not be empty",
+    );
+    assert.deepEqual(
+      [error.code, error.name, error.resource, error.fields],
+      ["INVALID_INPUTS", "InputError", "MeteredProduct", ["port", "proxy.host"]],
+    );
     assert.ok(error instanceof ResourceError && error instanceof VcppError);
   });
 
   it("ResourceError keeps its code and cause, and redacts its message", () => {
     registerSecret("resource-error-secret");
     const cause = new Error("502");
-    const error = new ResourceError({ resource: "MeteredProduct", code: "GONE", message: "gone from host with resource-error-secret", cause });
-    assert.deepEqual([error.code, error.resource, error.message, error.cause], ["GONE", "MeteredProduct", "gone from host with [REDACTED]", cause]);
+    const error = new ResourceError({
+      resource: "MeteredProduct",
+      code: "GONE",
+      message: "gone from host with resource-error-secret",
+      cause,
+    });
+    assert.deepEqual(
+      [error.code, error.resource, error.message, error.cause],
+      ["GONE", "MeteredProduct", "gone from host with [REDACTED]", cause],
+    );
   });
 
   it("parseInputs refuses inputs that became invalid at apply time with an InputError naming each field", () => {

@@ -17,7 +17,12 @@ describe("Functions in a program (Pulumi mocks)", () => {
   let emulator: RunningEmulator;
   before(async () => {
     emulator = await startEmulator({ quiet: true, usageMeters: { default: {}, east: {} } });
-    await pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs }, "project", "stack", false);
+    await pulumi.runtime.setMocks(
+      { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
+      "project",
+      "stack",
+      false,
+    );
   });
   after(() => emulator.close());
   beforeEach(() => {

@@ -4,7 +4,17 @@ import { join } from "node:path";
 import sinon from "sinon";
 import { z } from "zod";
 import { inspect } from "node:util";
-import { Authenticator, backoff, Call, DEFAULT_RETRY, describeZodIssues, Endpoint, HttpClient, networkErrorCode, USER_AGENT } from "../../provider/http/client";
+import {
+  Authenticator,
+  backoff,
+  Call,
+  DEFAULT_RETRY,
+  describeZodIssues,
+  Endpoint,
+  HttpClient,
+  networkErrorCode,
+  USER_AGENT,
+} from "../../provider/http/client";
 import { ServiceError } from "../../provider/errors";
 import { registerSecret } from "../../provider/redact";
 import { RunningEmulator, startEmulator } from "../../emulator";
@@ -38,7 +48,11 @@ describe("HttpClient", () => {
 
   /** A server that answers the listed statuses in turn, then 200 `{"ok":true}`. */
   const statusesThenOk = async (...statuses: number[]) =>
-    (server = await startServer((_req, i) => (i < statuses.length ? { status: statuses[i], body: { errCode: "BUSY", errMessage: "try later" } } : { status: 200, body: { ok: true } })));
+    (server = await startServer((_req, i) =>
+      i < statuses.length
+        ? { status: statuses[i], body: { errCode: "BUSY", errMessage: "try later" } }
+        : { status: 200, body: { ok: true } },
+    ));
 
   describe("retries", () => {
     for (const method of ["GET", "PUT", "DELETE"] as const) {
@@ -156,13 +170,17 @@ describe("HttpClient", () => {
 
     it("fails at once, without waiting, when Retry-After is longer than maxRetryAfterMs", async () => {
       server = await startServer(() => ({ status: 503, headers: { "retry-after": "3600" } }));
-      const error = await rejectionOf(clientFor(server, { retry: { ...FAST_RETRY, maxRetryAfterMs: 500 } }).request(call("GET")));
+      const error = await rejectionOf(
+        clientFor(server, { retry: { ...FAST_RETRY, maxRetryAfterMs: 500 } }).request(call("GET")),
+      );
       assert.equal(error.status, 503);
       assert.equal(server.requests.length, 1);
     });
 
     it("honours Retry-After: 1 (waits 1 s, not the short backoff)", async () => {
-      server = await startServer((_req, i) => (i === 0 ? { status: 503, headers: { "retry-after": "1" } } : { body: { ok: true } }));
+      server = await startServer((_req, i) =>
+        i === 0 ? { status: 503, headers: { "retry-after": "1" } } : { body: { ok: true } },
+      );
       // Its own sandbox, restored here in order (spy, then clock), never by sinon.restore().
       const sandbox = sinon.createSandbox();
       const clock = sandbox.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
@@ -170,7 +188,8 @@ describe("HttpClient", () => {
       try {
         const pending = clientFor(server).request(call("GET"));
         // Let real I/O run until the client has scheduled its wait before retrying.
-        for (let turn = 0; turn < 2000 && !scheduled.calledWith(sinon.match.func, 1000); turn++) await new Promise((resolve) => setImmediate(resolve));
+        for (let turn = 0; turn < 2000 && !scheduled.calledWith(sinon.match.func, 1000); turn++)
+          await new Promise((resolve) => setImmediate(resolve));
         assert.ok(scheduled.calledWith(sinon.match.func, 1000), "the client should wait 1000 ms before retrying");
         await clock.tickAsync(999);
         assert.equal(server.requests.length, 1, "no retry before the second is over");
@@ -185,7 +204,9 @@ describe("HttpClient", () => {
     });
 
     it("retries a 503 with Retry-After: 0", async () => {
-      server = await startServer((_req, i) => (i === 0 ? { status: 503, headers: { "retry-after": "0" } } : { body: { ok: true } }));
+      server = await startServer((_req, i) =>
+        i === 0 ? { status: 503, headers: { "retry-after": "0" } } : { body: { ok: true } },
+      );
       assert.deepEqual(await clientFor(server).request(call("GET")), { ok: true });
       assert.equal(server.requests.length, 2);
     });
@@ -208,9 +229,15 @@ describe("HttpClient", () => {
     it("doubles per attempt, between half and all of the exponential value", () => {
       const random = sinon.stub(Math, "random");
       random.returns(0);
-      assert.deepEqual([1, 2, 3].map((a) => backoff(a, policy)), [250, 500, 1000]);
+      assert.deepEqual(
+        [1, 2, 3].map((a) => backoff(a, policy)),
+        [250, 500, 1000],
+      );
       random.returns(0.999999);
-      assert.deepEqual([1, 2, 3].map((a) => Math.round(backoff(a, policy))), [500, 1000, 2000]);
+      assert.deepEqual(
+        [1, 2, 3].map((a) => Math.round(backoff(a, policy))),
+        [500, 1000, 2000],
+      );
     });
 
     it("is capped at maxDelayMs however many attempts", () => {
@@ -265,23 +292,35 @@ describe("HttpClient", () => {
     }
 
     it("logs in again once and repeats the request once with the new credential", async () => {
-      server = await startServer((req) => (req.headers.authorization === "Bearer token-1" ? { status: 401, body: { errCode: "GW_LOGIN_REQUIRED" } } : { body: { ok: true } }));
+      server = await startServer((req) =>
+        req.headers.authorization === "Bearer token-1"
+          ? { status: 401, body: { errCode: "GW_LOGIN_REQUIRED" } }
+          : { body: { ok: true } },
+      );
       const auth = rotatingAuth();
       assert.deepEqual(await clientFor(server).request(call("GET"), auth), { ok: true });
-      assert.deepEqual(server.requests.map((r) => r.headers.authorization), ["Bearer token-1", "Bearer token-2"]);
+      assert.deepEqual(
+        server.requests.map((r) => r.headers.authorization),
+        ["Bearer token-1", "Bearer token-2"],
+      );
       assert.equal(auth.invalidate.callCount, 1);
       assert.deepEqual(auth.invalidate.firstCall.args[0], { authorization: "Bearer token-1" });
       assert.equal(auth.headers.callCount, 2);
     });
 
     it("repeats a POST refused with 401 once (the refusal means it was not applied)", async () => {
-      server = await startServer((req) => (req.headers.authorization === "Bearer token-1" ? { status: 401 } : { status: 201, body: { id: 7 } }));
+      server = await startServer((req) =>
+        req.headers.authorization === "Bearer token-1" ? { status: 401 } : { status: 201, body: { id: 7 } },
+      );
       assert.deepEqual(await clientFor(server).request(call("POST"), rotatingAuth()), { id: 7 });
       assert.equal(server.requests.length, 2);
     });
 
     it("surfaces a second 401 as an error, without a third request or a second re-login", async () => {
-      server = await startServer(() => ({ status: 401, body: { errCode: "GW_LOGIN_REQUIRED", errMessage: "Login is required" } }));
+      server = await startServer(() => ({
+        status: 401,
+        body: { errCode: "GW_LOGIN_REQUIRED", errMessage: "Login is required" },
+      }));
       const auth = rotatingAuth();
       const error = await rejectionOf(clientFor(server).request(call("GET"), auth));
       assert.ok(error instanceof ServiceError);
@@ -309,13 +348,17 @@ describe("HttpClient", () => {
   describe("answers", () => {
     it("validates the body against the schema and returns the parsed value", async () => {
       server = await startServer(() => ({ body: { id: "42", name: "w" } }));
-      const body = await clientFor(server).request(call("GET", { schema: z.object({ id: z.coerce.number(), name: z.string() }) }));
+      const body = await clientFor(server).request(
+        call("GET", { schema: z.object({ id: z.coerce.number(), name: z.string() }) }),
+      );
       assert.deepEqual(body, { id: 42, name: "w" });
     });
 
     it("a body that misses the schema is BAD_RESPONSE naming the field and the rule", async () => {
       server = await startServer(() => ({ body: [{ id: 1, port: "https" }] }));
-      const error = await rejectionOf(clientFor(server).request(call("GET", { schema: z.array(z.object({ id: z.number(), port: z.number() })) })));
+      const error = await rejectionOf(
+        clientFor(server).request(call("GET", { schema: z.array(z.object({ id: z.number(), port: z.number() })) })),
+      );
       assert.ok(error instanceof ServiceError);
       assert.equal(error.code, "BAD_RESPONSE");
       assert.equal(error.status, 200);
@@ -338,7 +381,13 @@ describe("HttpClient", () => {
 
     it("sends JSON bodies, query parameters and call headers", async () => {
       server = await startServer(() => ({ body: {} }));
-      await clientFor(server).request(call("PUT", { json: { a: 1 }, searchParams: { productType: "VCAV", id: 3, forget: true }, headers: { "x-extra": "yes" } }));
+      await clientFor(server).request(
+        call("PUT", {
+          json: { a: 1 },
+          searchParams: { productType: "VCAV", id: 3, forget: true },
+          headers: { "x-extra": "yes" },
+        }),
+      );
       const [seen] = server.requests;
       assert.equal(seen.path, "/api/v1/widgets");
       assert.deepEqual(Object.fromEntries(seen.query), { productType: "VCAV", id: "3", forget: "true" });
@@ -348,7 +397,10 @@ describe("HttpClient", () => {
     });
 
     it("names the package and its version in the User-Agent", async () => {
-      const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { name: string; version: string };
+      const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as {
+        name: string;
+        version: string;
+      };
       server = await startServer(() => ({ body: {} }));
       await clientFor(server).request(call("GET"));
       const agent = String(server.requests[0].headers["user-agent"]);
@@ -360,19 +412,45 @@ describe("HttpClient", () => {
 
   describe("errors", () => {
     it("say service, operation, method, path, status, the server's errCode and errMessage, and a hint", async () => {
-      server = await startServer(() => ({ status: 503, body: { errCode: "SVC_DOWN", errMessage: "maintenance until noon" } }));
+      server = await startServer(() => ({
+        status: 503,
+        body: { errCode: "SVC_DOWN", errMessage: "maintenance until noon" },
+      }));
       const error = await rejectionOf(clientFor(server).request(call("POST")));
       assert.ok(error instanceof ServiceError);
-      assert.equal(error.message, "Widget Service: frobnicate widget failed (POST /api/v1/widgets): 503 SVC_DOWN: maintenance until noon. The service failed; try again later, and check its health if it persists");
+      assert.equal(
+        error.message,
+        "Widget Service: frobnicate widget failed (POST /api/v1/widgets): 503 SVC_DOWN: maintenance until noon. The service failed; try again later, and check its health if it persists",
+      );
       assert.deepEqual(
-        { service: error.service, operation: error.operation, method: error.method, path: error.path, status: error.status, errCode: error.errCode, serverMessage: error.serverMessage, code: error.code },
-        { service: "Widget Service", operation: "frobnicate widget", method: "POST", path: "/api/v1/widgets", status: 503, errCode: "SVC_DOWN", serverMessage: "maintenance until noon", code: "HTTP_ERROR" },
+        {
+          service: error.service,
+          operation: error.operation,
+          method: error.method,
+          path: error.path,
+          status: error.status,
+          errCode: error.errCode,
+          serverMessage: error.serverMessage,
+          code: error.code,
+        },
+        {
+          service: "Widget Service",
+          operation: "frobnicate widget",
+          method: "POST",
+          path: "/api/v1/widgets",
+          status: 503,
+          errCode: "SVC_DOWN",
+          serverMessage: "maintenance until noon",
+          code: "HTTP_ERROR",
+        },
       );
     });
 
     it("use the endpoint's own hint when it has one", async () => {
       server = await startServer(() => ({ status: 409, body: { errCode: "DUP" } }));
-      const hint = sinon.spy((_status: number | undefined, errCode: string | undefined) => (errCode === "DUP" ? "Remove the duplicate first" : undefined));
+      const hint = sinon.spy((_status: number | undefined, errCode: string | undefined) =>
+        errCode === "DUP" ? "Remove the duplicate first" : undefined,
+      );
       const error = await rejectionOf(clientFor(server, { hint }).request(call("GET")));
       assert.equal(error.hint, "Remove the duplicate first");
       assert.match(error.message, /409 DUP\. Remove the duplicate first$/);
@@ -384,8 +462,16 @@ describe("HttpClient", () => {
       const token = "tok-unit-http-0123456789";
       registerSecret(password);
       registerSecret(token);
-      server = await startServer(() => ({ status: 400, body: { errCode: "GW_BAD_REQ_BODY", errMessage: `user admin/${password} with token ${token} is not allowed` } }));
-      const error = await rejectionOf(clientFor(server).request(call("POST", { json: { password } }), { headers: async () => ({ authorization: `Bearer ${token}` }), invalidate: () => undefined }));
+      server = await startServer(() => ({
+        status: 400,
+        body: { errCode: "GW_BAD_REQ_BODY", errMessage: `user admin/${password} with token ${token} is not allowed` },
+      }));
+      const error = await rejectionOf(
+        clientFor(server).request(call("POST", { json: { password } }), {
+          headers: async () => ({ authorization: `Bearer ${token}` }),
+          invalidate: () => undefined,
+        }),
+      );
       const everything = `${error.message} ${error.stack} ${JSON.stringify(error)} ${String(error.serverMessage)} ${String(error.hint)}`;
       assert.ok(!everything.includes(password), everything);
       assert.ok(!everything.includes(token), everything);
@@ -393,7 +479,10 @@ describe("HttpClient", () => {
     });
 
     it("keep a non-JSON error body as a short message", async () => {
-      server = await startServer(() => ({ status: 400, body: `<html>\n  <body>Bad   Request</body>\n</html>${"x".repeat(500)}` }));
+      server = await startServer(() => ({
+        status: 400,
+        body: `<html>\n  <body>Bad   Request</body>\n</html>${"x".repeat(500)}`,
+      }));
       const error = await rejectionOf(clientFor(server).request(call("GET")));
       assert.equal(error.errCode, undefined);
       assert.ok(String(error.serverMessage).startsWith("<html> <body>Bad Request</body> </html>"));
@@ -409,11 +498,22 @@ describe("HttpClient", () => {
     });
     after(() => emulator.close());
 
-    const loginCall = { operation: "log in", method: "POST" as const, path: "login", json: { user: "nobody", password: "nothing" }, schema: anything, acceptStatuses: [401] };
+    const loginCall = {
+      operation: "log in",
+      method: "POST" as const,
+      path: "login",
+      json: { user: "nobody", password: "nothing" },
+      schema: anything,
+      acceptStatuses: [401],
+    };
     const base = () => `${emulator.url}/um/default/api/v1`;
 
     it("trusts a server signed by the extra PEM CA", async () => {
-      const client = new HttpClient({ service: "Usage Meter", baseUrl: base(), tls: { caCertificates: emulator.caPem } });
+      const client = new HttpClient({
+        service: "Usage Meter",
+        baseUrl: base(),
+        tls: { caCertificates: emulator.caPem },
+      });
       const reply = await client.send(loginCall);
       assert.equal(reply.status, 401);
       assert.equal(logs.warn.callCount, 0);
@@ -445,13 +545,17 @@ describe("HttpClient", () => {
   describe("helpers", () => {
     it("networkErrorCode sorts got's codes into TIMEOUT, TLS and NETWORK", () => {
       assert.deepEqual(
-        ["ETIMEDOUT", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_TLS_CERT_ALTNAME_INVALID", "ECONNRESET", "ENOTFOUND"].map(networkErrorCode),
+        ["ETIMEDOUT", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_TLS_CERT_ALTNAME_INVALID", "ECONNRESET", "ENOTFOUND"].map(
+          networkErrorCode,
+        ),
         ["TIMEOUT", "TLS", "TLS", "NETWORK", "NETWORK"],
       );
     });
 
     it("describeZodIssues names nested fields", () => {
-      const result = z.object({ items: z.array(z.object({ port: z.number() })) }).safeParse({ items: [{ port: 1 }, { port: "x" }] });
+      const result = z
+        .object({ items: z.array(z.object({ port: z.number() })) })
+        .safeParse({ items: [{ port: 1 }, { port: "x" }] });
       assert.equal(result.success, false);
       assert.match(describeZodIssues(result.error!), /^items\[1\]\.port: /);
     });

@@ -18,7 +18,10 @@ const configured = (values: Record<string, string> = config) => {
 describe("ClientRegistry", () => {
   it("refuses to work before configure, saying why", () => {
     const context = new ClientRegistry();
-    assert.throws(() => context.settings(), (e: unknown) => e instanceof ConfigError && /was not configured/.test(e.message));
+    assert.throws(
+      () => context.settings(),
+      (e: unknown) => e instanceof ConfigError && /was not configured/.test(e.message),
+    );
     assert.throws(() => context.usageMeter(), ConfigError);
   });
 

@@ -13,7 +13,11 @@ const major = (version: string) => Number(/^v?(\d+)/.exec(version)?.[1]);
 
 describe("runtime", () => {
   it("runs the tests on the pinned Node", () => {
-    assert.equal(process.version, `v${manifest.devDependencies.node}`, "run the tests through npm (npm test, npx mocha)");
+    assert.equal(
+      process.version,
+      `v${manifest.devDependencies.node}`,
+      "run the tests through npm (npm test, npx mocha)",
+    );
   });
 
   it("puts the pinned Node first on PATH, where the engine finds it for the program and provider", () => {
@@ -25,7 +29,10 @@ describe("runtime", () => {
     const sdk = JSON.parse(readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8"));
     for (const range of [manifest.engines.node, sdk.engines.node]) {
       const floor = /^>=\s*(\d+)/.exec(range)?.[1];
-      assert.ok(floor !== undefined && major(process.version) >= Number(floor), `Node ${process.version} is not ${range}`);
+      assert.ok(
+        floor !== undefined && major(process.version) >= Number(floor),
+        `Node ${process.version} is not ${range}`,
+      );
     }
   });
 });

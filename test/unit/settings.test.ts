@@ -9,7 +9,11 @@ import { loadUsageMeterSettings } from "../../provider/usage-meter/settings";
 function loadSettings(get: ConfigSource) {
   const shared = loadSharedSettings(get);
   const usageMeters = loadUsageMeterSettings(get, shared);
-  return { ...shared, usageMeter: (name?: string) => usageMeters.connection(name), usageMeterNames: () => usageMeters.names() };
+  return {
+    ...shared,
+    usageMeter: (name?: string) => usageMeters.connection(name),
+    usageMeterNames: () => usageMeters.names(),
+  };
 }
 
 const from = (config: Record<string, string>) => (key: string) => config[key];
@@ -40,12 +44,22 @@ describe("loadSettings", () => {
   it("reports a missing password only when the appliance is used, naming the key and the command", () => {
     const settings = loadSettings(from({ usageMeterUrl: URL_ }));
     const error = configError(() => settings.usageMeter());
-    assert.equal(error.message, "vcpp:usageMeterPassword is not set: pulumi config set --secret vcpp:usageMeterPassword <password>");
+    assert.equal(
+      error.message,
+      "vcpp:usageMeterPassword is not set: pulumi config set --secret vcpp:usageMeterPassword <password>",
+    );
   });
 
   it("resolves the default appliance with the default user and API version", () => {
     const settings = loadSettings(from({ usageMeterUrl: `  ${URL_}  `, usageMeterPassword: "settings-pw-1" }));
-    assert.deepEqual(settings.usageMeter(), { name: "default", url: URL_, user: "usagemeter", password: "settings-pw-1", apiVersion: "auto", tls: { caCertificates: undefined, insecureSkipTlsVerify: undefined } });
+    assert.deepEqual(settings.usageMeter(), {
+      name: "default",
+      url: URL_,
+      user: "usagemeter",
+      password: "settings-pw-1",
+      apiVersion: "auto",
+      tls: { caCertificates: undefined, insecureSkipTlsVerify: undefined },
+    });
     assert.deepEqual(settings.usageMeter("default"), settings.usageMeter());
   });
 
@@ -65,11 +79,16 @@ describe("loadSettings", () => {
     assert.equal(settings.maxConcurrentRequests, 8);
     assert.equal(settings.requestTimeoutMs, 45_000);
     const um = settings.usageMeter();
-    assert.deepEqual([um.user, um.apiVersion, um.tls.caCertificates, um.tls.insecureSkipTlsVerify], ["admin", "9", PEM, false]);
+    assert.deepEqual(
+      [um.user, um.apiVersion, um.tls.caCertificates, um.tls.insecureSkipTlsVerify],
+      ["admin", "9", PEM, false],
+    );
   });
 
   it("treats an empty value as not set", () => {
-    const settings = loadSettings(from({ usageMeterUrl: URL_, usageMeterPassword: "settings-pw-3", usageMeterUser: "", maxConcurrentRequests: "" }));
+    const settings = loadSettings(
+      from({ usageMeterUrl: URL_, usageMeterPassword: "settings-pw-3", usageMeterUser: "", maxConcurrentRequests: "" }),
+    );
     assert.equal(settings.usageMeter().user, "usagemeter");
     assert.equal(settings.maxConcurrentRequests, 4);
   });
@@ -98,7 +117,11 @@ describe("loadSettings", () => {
       ["requestTimeoutSeconds", "601", /^vcpp:requestTimeoutSeconds must be between 1 and 600$/],
       ["insecureSkipTlsVerify", "yes", /^vcpp:insecureSkipTlsVerify must be true or false$/],
       ["caCertificates", "not a certificate", /^vcpp:caCertificates must be one or more PEM certificates/],
-      ["caCertificates", "-----BEGIN CERTIFICATE-----\nAAAAnotDER\n-----END CERTIFICATE-----", /^vcpp:caCertificates must be one or more PEM certificates/],
+      [
+        "caCertificates",
+        "-----BEGIN CERTIFICATE-----\nAAAAnotDER\n-----END CERTIFICATE-----",
+        /^vcpp:caCertificates must be one or more PEM certificates/,
+      ],
     ];
     for (const [key, value, expected] of cases) {
       it(`${key} = ${JSON.stringify(value).slice(0, 40)}`, () => {
@@ -111,7 +134,12 @@ describe("loadSettings", () => {
 
   it("accepts a bundle of several PEM certificates", () => {
     const bundle = `${rootCertificates[0]}\n${rootCertificates[1]}\n`;
-    assert.equal(loadSettings(from({ caCertificates: bundle, usageMeterUrl: URL_, usageMeterPassword: "settings-pw-4" })).usageMeter().tls.caCertificates, bundle);
+    assert.equal(
+      loadSettings(
+        from({ caCertificates: bundle, usageMeterUrl: URL_, usageMeterPassword: "settings-pw-4" }),
+      ).usageMeter().tls.caCertificates,
+      bundle,
+    );
   });
 
   it("rejects a bundle in which one certificate is corrupt", () => {
@@ -122,11 +150,19 @@ describe("loadSettings", () => {
   describe("named appliances (vcpp:usageMeters)", () => {
     const named = {
       lab: { url: "https://lab-um.example.com", password: "settings-lab-pw", apiVersion: "9" },
-      prod: { url: "https://prod-um.example.com:8443", user: "admin", password: "settings-prod-pw", insecureSkipTlsVerify: true, caCertificates: rootCertificates[2] },
+      prod: {
+        url: "https://prod-um.example.com:8443",
+        user: "admin",
+        password: "settings-prod-pw",
+        insecureSkipTlsVerify: true,
+        caCertificates: rootCertificates[2],
+      },
     };
 
     it("resolves each by name, with defaults, inheriting the global TLS settings unless it has its own", () => {
-      const settings = loadSettings(from({ usageMeters: JSON.stringify(named), caCertificates: PEM, insecureSkipTlsVerify: "false" }));
+      const settings = loadSettings(
+        from({ usageMeters: JSON.stringify(named), caCertificates: PEM, insecureSkipTlsVerify: "false" }),
+      );
       assert.deepEqual(settings.usageMeterNames(), ["default", "lab", "prod"]);
       assert.deepEqual(settings.usageMeter("lab"), {
         name: "lab",
@@ -137,7 +173,10 @@ describe("loadSettings", () => {
         tls: { caCertificates: PEM, insecureSkipTlsVerify: false },
       });
       const prod = settings.usageMeter("prod");
-      assert.deepEqual([prod.user, prod.apiVersion, prod.tls.caCertificates, prod.tls.insecureSkipTlsVerify], ["admin", "auto", rootCertificates[2], true]);
+      assert.deepEqual(
+        [prod.user, prod.apiVersion, prod.tls.caCertificates, prod.tls.insecureSkipTlsVerify],
+        ["admin", "auto", rootCertificates[2], true],
+      );
     });
 
     it("registers every named appliance's password as a secret", () => {
@@ -169,13 +208,29 @@ describe("loadSettings", () => {
     });
 
     const invalid: Array<[string, unknown, RegExp]> = [
-      ["an http URL", { lab: { url: "http://lab", password: "p" } }, /^vcpp:usageMeters is invalid: lab\.url: must be an https:\/\/ URL$/],
+      [
+        "an http URL",
+        { lab: { url: "http://lab", password: "p" } },
+        /^vcpp:usageMeters is invalid: lab\.url: must be an https:\/\/ URL$/,
+      ],
       ["no password", { lab: { url: "https://lab" } }, /^vcpp:usageMeters is invalid: lab\.password: /],
       ["an empty password", { lab: { url: "https://lab", password: "" } }, /lab\.password: must not be empty/],
       ["an unknown apiVersion", { lab: { url: "https://lab", password: "p", apiVersion: "7" } }, /lab\.apiVersion: /],
-      ["a bad CA", { lab: { url: "https://lab", password: "p", caCertificates: "nope" } }, /lab\.caCertificates: must be one or more PEM certificates/],
-      ["a name with a space", { "my lab": { url: "https://lab", password: "p" } }, /^vcpp:usageMeters: the name "my lab" is invalid: names use letters, digits/],
-      ["a URL that is not one", { lab: { url: "lab.example.com", password: "p" } }, /^vcpp:usageMeters is invalid: lab\.url: must be a URL such as/],
+      [
+        "a bad CA",
+        { lab: { url: "https://lab", password: "p", caCertificates: "nope" } },
+        /lab\.caCertificates: must be one or more PEM certificates/,
+      ],
+      [
+        "a name with a space",
+        { "my lab": { url: "https://lab", password: "p" } },
+        /^vcpp:usageMeters: the name "my lab" is invalid: names use letters, digits/,
+      ],
+      [
+        "a URL that is not one",
+        { lab: { url: "lab.example.com", password: "p" } },
+        /^vcpp:usageMeters is invalid: lab\.url: must be a URL such as/,
+      ],
       ["not a map", ["https://lab"], /^vcpp:usageMeters is invalid: /],
     ];
     for (const [what, value, expected] of invalid) {

@@ -42,34 +42,46 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     // The server ignores a listener's promise: the handler's own errors are caught below.
-    req.on("end", () => void (async () => {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      const seen: SeenRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
-      requests.push(seen);
-      for (const w of waiters.filter((w) => requests.length >= w.count)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-      let reply: ScriptedReply;
-      try {
-        reply = await handler(seen, requests.length - 1);
-      } catch (error) {
-        reply = { status: 599, body: { errMessage: `test handler failed: ${String(error)}` } };
-      }
-      if (reply.hang) return;
-      if (reply.destroy) return void req.socket.destroy();
-      const verbatim = typeof reply.body === "string" || Buffer.isBuffer(reply.body);
-      const text = reply.body === undefined ? "" : verbatim ? (reply.body as string | Buffer) : JSON.stringify(reply.body);
-      const type = reply.body !== undefined && !verbatim ? { "content-type": "application/json" } : {};
-      res.writeHead(reply.status ?? 200, { ...type, ...reply.headers });
-      res.end(text);
-    })());
+    req.on(
+      "end",
+      () =>
+        void (async () => {
+          const url = new URL(req.url ?? "/", "http://localhost");
+          const seen: SeenRequest = {
+            method: req.method ?? "GET",
+            path: url.pathname,
+            query: url.searchParams,
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          };
+          requests.push(seen);
+          for (const w of waiters.filter((w) => requests.length >= w.count)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
+          let reply: ScriptedReply;
+          try {
+            reply = await handler(seen, requests.length - 1);
+          } catch (error) {
+            reply = { status: 599, body: { errMessage: `test handler failed: ${String(error)}` } };
+          }
+          if (reply.hang) return;
+          if (reply.destroy) return void req.socket.destroy();
+          const verbatim = typeof reply.body === "string" || Buffer.isBuffer(reply.body);
+          const text =
+            reply.body === undefined ? "" : verbatim ? (reply.body as string | Buffer) : JSON.stringify(reply.body);
+          const type = reply.body !== undefined && !verbatim ? { "content-type": "application/json" } : {};
+          res.writeHead(reply.status ?? 200, { ...type, ...reply.headers });
+          res.end(text);
+        })(),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    received: (count) => (requests.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }))),
+    received: (count) =>
+      requests.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

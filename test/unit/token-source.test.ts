@@ -1,9 +1,20 @@
 import { strict as assert } from "node:assert";
 import sinon from "sinon";
-import { clearCredentials, Credential, CredentialKey, RENEWAL_MARGIN_MS, sharedAuthenticator } from "../../provider/auth/token-source";
+import {
+  clearCredentials,
+  Credential,
+  CredentialKey,
+  RENEWAL_MARGIN_MS,
+  sharedAuthenticator,
+} from "../../provider/auth/token-source";
 
 /** A key of the Usage Meter at um.test for `user`. */
-const key = (user: string, secret = "um-unit-pw"): CredentialKey => ({ service: "usage-meter", endpoint: "https://um.test/api/v1", identity: user, secret });
+const key = (user: string, secret = "um-unit-pw"): CredentialKey => ({
+  service: "usage-meter",
+  endpoint: "https://um.test/api/v1",
+  identity: user,
+  secret,
+});
 
 /** A login that hands out session-1, session-2, … and can be held open until released. */
 function fakeLogin() {
@@ -36,7 +47,9 @@ describe("sharedAuthenticator", () => {
 
   it("logs in once for 10 callers of the same key, and gives them all the same credential", async () => {
     const { login } = fakeLogin();
-    const authenticators = Array.from({ length: 10 }, () => sharedAuthenticator(key("um|https://um.test|usagemeter"), login));
+    const authenticators = Array.from({ length: 10 }, () =>
+      sharedAuthenticator(key("um|https://um.test|usagemeter"), login),
+    );
     const headers = await Promise.all(authenticators.map((a) => a.headers()));
     assert.equal(login.callCount, 1);
     assert.ok(headers.every((h) => h.sessionId === "session-1"));
@@ -52,7 +65,11 @@ describe("sharedAuthenticator", () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(fake.login.callCount, 1);
     fake.release();
-    assert.deepEqual(await Promise.all(waiting), [{ sessionId: "session-1" }, { sessionId: "session-1" }, { sessionId: "session-1" }]);
+    assert.deepEqual(await Promise.all(waiting), [
+      { sessionId: "session-1" },
+      { sessionId: "session-1" },
+      { sessionId: "session-1" },
+    ]);
     assert.equal(fake.login.callCount, 1);
   });
 
@@ -138,7 +155,10 @@ describe("sharedAuthenticator", () => {
   it("renews a token shortly before it expires, not before", async () => {
     const clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ["Date"] });
     let n = 0;
-    const login = sinon.spy(async (): Promise<Credential> => ({ headers: { authorization: `Bearer t${++n}` }, expiresAt: Date.now() + 30 * 60_000 }));
+    const login = sinon.spy(async (): Promise<Credential> => ({
+      headers: { authorization: `Bearer t${++n}` },
+      expiresAt: Date.now() + 30 * 60_000,
+    }));
     const auth = sharedAuthenticator(key("k"), login);
     assert.deepEqual(await auth.headers(), { authorization: "Bearer t1" });
     clock.tick(30 * 60_000 - RENEWAL_MARGIN_MS - 1);
@@ -151,7 +171,10 @@ describe("sharedAuthenticator", () => {
   it("renews a token that lives less than two margins halfway through its life, not on every call", async () => {
     const clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ["Date"] });
     let n = 0;
-    const login = sinon.spy(async (): Promise<Credential> => ({ headers: { authorization: `Bearer t${++n}` }, expiresAt: Date.now() + 40_000 }));
+    const login = sinon.spy(async (): Promise<Credential> => ({
+      headers: { authorization: `Bearer t${++n}` },
+      expiresAt: Date.now() + 40_000,
+    }));
     const auth = sharedAuthenticator(key("k"), login);
     await auth.headers();
     clock.tick(19_999);

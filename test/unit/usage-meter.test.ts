@@ -8,7 +8,13 @@ import { apiBaseUrl, normalizeFingerprint, ProductSpec, UsageMeterClient } from 
 import * as log from "../../provider/log";
 import { FAST_RETRY, rejectionOf, startServer, stubLogs, TestServer } from "./support";
 
-const vcda: ProductSpec = { productType: "VCAV", host: "vcda.example.com", port: 443, user: "root", password: "um-unit-vcda-pw" };
+const vcda: ProductSpec = {
+  productType: "VCAV",
+  host: "vcda.example.com",
+  port: 443,
+  user: "root",
+  password: "um-unit-vcda-pw",
+};
 
 describe("UsageMeterClient", () => {
   let emulator: RunningEmulator | undefined;
@@ -28,12 +34,26 @@ describe("UsageMeterClient", () => {
   async function start(appliances?: EmulatorOptions["usageMeters"]): Promise<RunningEmulator> {
     return (emulator = await startEmulator({ quiet: true, usageMeters: appliances }));
   }
-  function connectionTo(e: RunningEmulator, name = "default", change: Partial<UsageMeterConnection> = {}): UsageMeterConnection {
+  function connectionTo(
+    e: RunningEmulator,
+    name = "default",
+    change: Partial<UsageMeterConnection> = {},
+  ): UsageMeterConnection {
     const um = e.usageMeters[name];
-    return { name, url: um.url, user: um.user, password: um.password, apiVersion: "auto", tls: { caCertificates: e.caPem }, ...change };
+    return {
+      name,
+      url: um.url,
+      user: um.user,
+      password: um.password,
+      apiVersion: "auto",
+      tls: { caCertificates: e.caPem },
+      ...change,
+    };
   }
-  const clientOf = (e: RunningEmulator, name = "default", change: Partial<UsageMeterConnection> = {}) => new UsageMeterClient(connectionTo(e, name, change), { retry: FAST_RETRY });
-  const requestsTo = (e: RunningEmulator, method: string, pathEnd: string) => e.requests.filter((r) => r.method === method && r.path.endsWith(pathEnd));
+  const clientOf = (e: RunningEmulator, name = "default", change: Partial<UsageMeterConnection> = {}) =>
+    new UsageMeterClient(connectionTo(e, name, change), { retry: FAST_RETRY });
+  const requestsTo = (e: RunningEmulator, method: string, pathEnd: string) =>
+    e.requests.filter((r) => r.method === method && r.path.endsWith(pathEnd));
 
   describe("login", () => {
     it("logs in once (4.x session) for 10 clients of the same appliance and user, however concurrent", async () => {
@@ -50,7 +70,10 @@ describe("UsageMeterClient", () => {
       assert.deepEqual(await client.listProducts(), []);
       assert.equal((await client.agentInfo()).major_version, 9);
       assert.equal(e.admin.appliance("nine").logins, 1);
-      assert.deepEqual(requestsTo(e, "POST", "/login").map((r) => r.status), [200]);
+      assert.deepEqual(
+        requestsTo(e, "POST", "/login").map((r) => r.status),
+        [200],
+      );
     });
 
     it("logs in again separately for another user or a changed password", async () => {
@@ -88,14 +111,26 @@ describe("UsageMeterClient", () => {
       const e = await start();
       const client = clientOf(e);
       await client.listProducts();
-      e.admin.injectFault({ method: "GET", pathIncludes: "/product", status: 401, body: { errCode: "GW_LOGIN_REQUIRED", errMessage: "Login is required" }, times: 2 });
+      e.admin.injectFault({
+        method: "GET",
+        pathIncludes: "/product",
+        status: 401,
+        body: { errCode: "GW_LOGIN_REQUIRED", errMessage: "Login is required" },
+        times: 2,
+      });
       e.admin.clearRequests();
       const error = await rejectionOf(client.listProducts());
       assert.ok(error instanceof ServiceError);
       assert.equal(error.status, 401);
       assert.equal(error.errCode, "GW_LOGIN_REQUIRED");
-      assert.match(error.message, /^Usage Meter: list products failed \(GET \/um\/default\/api\/v1\/product\): 401 GW_LOGIN_REQUIRED: Login is required\. The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword/);
-      assert.deepEqual(e.requests.map((r) => r.method), ["GET", "POST", "GET"]);
+      assert.match(
+        error.message,
+        /^Usage Meter: list products failed \(GET \/um\/default\/api\/v1\/product\): 401 GW_LOGIN_REQUIRED: Login is required\. The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword/,
+      );
+      assert.deepEqual(
+        e.requests.map((r) => r.method),
+        ["GET", "POST", "GET"],
+      );
     });
 
     it("a wrong password fails with 401, the hint, and no trace of the password", async () => {
@@ -114,7 +149,10 @@ describe("UsageMeterClient", () => {
       const e = await start();
       e.admin.injectFault({ method: "POST", pathIncludes: "/login", status: 503 });
       await clientOf(e).listProducts();
-      assert.deepEqual(requestsTo(e, "POST", "/login").map((r) => r.status), [503, 202]);
+      assert.deepEqual(
+        requestsTo(e, "POST", "/login").map((r) => r.status),
+        [503, 202],
+      );
     });
 
     it("renews a 9.x token shortly before it expires, without waiting for a 401", async () => {
@@ -133,10 +171,15 @@ describe("UsageMeterClient", () => {
 
     describe("what the login sends", () => {
       async function loginServer(answer: unknown) {
-        return (server = await startServer((req) => (req.path.endsWith("/login") ? { status: 202, body: answer } : { body: [] })));
+        return (server = await startServer((req) =>
+          req.path.endsWith("/login") ? { status: 202, body: answer } : { body: [] },
+        ));
       }
       const client = (s: TestServer, apiVersion: UsageMeterConnection["apiVersion"], password = "um-unit-login-pw") =>
-        new UsageMeterClient({ name: "default", url: s.url, user: "usagemeter", password, apiVersion, tls: {} }, { retry: FAST_RETRY });
+        new UsageMeterClient(
+          { name: "default", url: s.url, user: "usagemeter", password, apiVersion, tls: {} },
+          { retry: FAST_RETRY },
+        );
       const basic = (password: string) => `Basic ${Buffer.from(`usagemeter:${password}`).toString("base64")}`;
 
       it("4.x: the credentials in the JSON body only, then the sessionId header", async () => {
@@ -150,7 +193,9 @@ describe("UsageMeterClient", () => {
       });
 
       it("9.x: HTTP Basic only, no body, then the bearer token", async () => {
-        const s = await loginServer({ accessToken: { tokenValue: "um-unit-token-9x", expiresAt: Date.now() + 3_600_000 } });
+        const s = await loginServer({
+          accessToken: { tokenValue: "um-unit-token-9x", expiresAt: Date.now() + 3_600_000 },
+        });
         await client(s, "9").listProducts();
         const [login, list] = s.requests;
         assert.equal(login.body, "");
@@ -179,7 +224,12 @@ describe("UsageMeterClient", () => {
         const sid = "um-unit-session-echoed";
         const password = "um-unit-echoed-pw";
         server = await startServer((req) =>
-          req.path.endsWith("/login") ? { status: 202, body: { sessionid: sid } } : { status: 400, body: { errCode: "GW_REQ_KEY", errMessage: `session ${sid} of usagemeter/${password} lacks a key` } },
+          req.path.endsWith("/login")
+            ? { status: 202, body: { sessionid: sid } }
+            : {
+                status: 400,
+                body: { errCode: "GW_REQ_KEY", errMessage: `session ${sid} of usagemeter/${password} lacks a key` },
+              },
         );
         const error = await rejectionOf(client(server, "4", password).listProducts());
         const shown = `${error.message} ${error.stack} ${JSON.stringify(error)}`;
@@ -194,16 +244,31 @@ describe("UsageMeterClient", () => {
       const e = await start();
       const client = clientOf(e);
       const product = await client.registerProduct(vcda);
-      assert.deepEqual([product.id, product.host, product.port, product.productType, product.status?.code], [1, "vcda.example.com", 443, "VCAV", "Warn"]);
-      assert.deepEqual((await client.listProducts()).map((p) => p.id), [1]);
-      assert.deepEqual((await client.listProducts("VCD")).map((p) => p.id), []);
+      assert.deepEqual(
+        [product.id, product.host, product.port, product.productType, product.status?.code],
+        [1, "vcda.example.com", 443, "VCAV", "Warn"],
+      );
+      assert.deepEqual(
+        (await client.listProducts()).map((p) => p.id),
+        [1],
+      );
+      assert.deepEqual(
+        (await client.listProducts("VCD")).map((p) => p.id),
+        [],
+      );
       assert.equal(requestsTo(e, "GET", "/product").at(-1)?.query, "?productType=VCD");
     });
 
     it("a registration answered 503 is sent exactly once, and registers nothing", async () => {
       const e = await start();
       const client = clientOf(e);
-      e.admin.injectFault({ method: "POST", pathIncludes: "/product", status: 503, body: { errCode: "ERR_BUSY", errMessage: "busy" }, times: 5 });
+      e.admin.injectFault({
+        method: "POST",
+        pathIncludes: "/product",
+        status: 503,
+        body: { errCode: "ERR_BUSY", errMessage: "busy" },
+        times: 5,
+      });
       const error = await rejectionOf(client.registerProduct(vcda));
       assert.ok(error instanceof ServiceError);
       assert.equal(error.status, 503);
@@ -234,7 +299,10 @@ describe("UsageMeterClient", () => {
       assert.ok(error instanceof ServiceError);
       assert.equal(error.status, 409);
       assert.equal(error.errCode, "ERR_PM_HOST_NAME_CONFLICT");
-      assert.match(error.message, /409 ERR_PM_HOST_NAME_CONFLICT: .*\. Another product is already registered with this host name/);
+      assert.match(
+        error.message,
+        /409 ERR_PM_HOST_NAME_CONFLICT: .*\. Another product is already registered with this host name/,
+      );
     });
 
     it("a listing answered 503 twice succeeds on the third request", async () => {
@@ -243,7 +311,10 @@ describe("UsageMeterClient", () => {
       await client.registerProduct(vcda);
       e.admin.injectFault({ method: "GET", pathIncludes: "/product", status: 503, times: 2 });
       assert.equal((await client.listProducts()).length, 1);
-      assert.deepEqual(requestsTo(e, "GET", "/product").map((r) => r.status), [503, 503, 200]);
+      assert.deepEqual(
+        requestsTo(e, "GET", "/product").map((r) => r.status),
+        [503, 503, 200],
+      );
     });
 
     it("reads a product by id, and one that does not exist (502 ERR_PM_PRODUCT_NOT_FOUND) as undefined, asking once", async () => {
@@ -253,24 +324,50 @@ describe("UsageMeterClient", () => {
       assert.equal((await client.getProduct("VCAV", 1))?.host, "vcda.example.com");
       e.admin.clearRequests();
       assert.equal(await client.getProduct("VCAV", 99), undefined);
-      assert.deepEqual(requestsTo(e, "GET", "/product").map((r) => r.status), [502]);
+      assert.deepEqual(
+        requestsTo(e, "GET", "/product").map((r) => r.status),
+        [502],
+      );
     });
 
     it("retries a 502 that is not the appliance's own (a proxy's), then reads the product", async () => {
       const e = await start();
       const client = clientOf(e);
       await client.registerProduct(vcda);
-      e.admin.injectFault({ method: "GET", pathIncludes: "/product", status: 502, body: "<html>Bad Gateway</html>", headers: { "content-type": "text/html" } });
+      e.admin.injectFault({
+        method: "GET",
+        pathIncludes: "/product",
+        status: 502,
+        body: "<html>Bad Gateway</html>",
+        headers: { "content-type": "text/html" },
+      });
       assert.equal((await client.getProduct("VCAV", 1))?.id, 1);
-      assert.deepEqual(requestsTo(e, "GET", "/product").map((r) => r.status), [502, 200]);
+      assert.deepEqual(
+        requestsTo(e, "GET", "/product").map((r) => r.status),
+        [502, 200],
+      );
     });
 
     it("does not mistake a proxy's persistent 502 for a product that is gone", async () => {
       const e = await start();
       const client = clientOf(e);
       await client.registerProduct(vcda);
-      e.admin.injectFault({ method: "GET", pathIncludes: "/product", status: 502, body: "<html>Bad Gateway</html>", headers: { "content-type": "text/html" }, times: 20 });
-      e.admin.injectFault({ method: "DELETE", pathIncludes: "/product", status: 502, body: "<html>Bad Gateway</html>", headers: { "content-type": "text/html" }, times: 20 });
+      e.admin.injectFault({
+        method: "GET",
+        pathIncludes: "/product",
+        status: 502,
+        body: "<html>Bad Gateway</html>",
+        headers: { "content-type": "text/html" },
+        times: 20,
+      });
+      e.admin.injectFault({
+        method: "DELETE",
+        pathIncludes: "/product",
+        status: 502,
+        body: "<html>Bad Gateway</html>",
+        headers: { "content-type": "text/html" },
+        times: 20,
+      });
       const read = await rejectionOf(client.getProduct("VCAV", 1));
       assert.equal(read.status, 502);
       assert.equal(read.operation, "read product");
@@ -286,7 +383,10 @@ describe("UsageMeterClient", () => {
       e.admin.injectFault({ method: "PUT", pathIncludes: "/product", status: 503 });
       const updated = await client.updateProduct(1, { ...vcda, user: "admin" });
       assert.equal(updated.user, "admin");
-      assert.deepEqual(requestsTo(e, "PUT", "/product").map((r) => r.status), [503, 202]);
+      assert.deepEqual(
+        requestsTo(e, "PUT", "/product").map((r) => r.status),
+        [503, 202],
+      );
       assert.equal(e.admin.appliance().products[0].password, vcda.password);
     });
 
@@ -314,7 +414,10 @@ describe("UsageMeterClient", () => {
       const product = await client.registerProduct(vcda);
       const [action] = await client.pendingCertificates();
       assert.equal(action.data.productId, product.id);
-      assert.equal(normalizeFingerprint(action.data.certData.fingerprint_sha256), await e.admin.certificateFingerprint("vcda.example.com", 443));
+      assert.equal(
+        normalizeFingerprint(action.data.certData.fingerprint_sha256),
+        await e.admin.certificateFingerprint("vcda.example.com", 443),
+      );
       await client.acceptCertificate(action);
       assert.deepEqual(await client.pendingCertificates(), []);
       assert.equal((await client.getProduct("VCAV", product.id))?.metered, true);
@@ -322,9 +425,18 @@ describe("UsageMeterClient", () => {
 
     it("a product list with a malformed field is BAD_RESPONSE naming the field", async () => {
       server = await startServer((req) =>
-        req.path.endsWith("/login") ? { status: 202, body: { sessionid: "um-unit-session-bad" } } : { body: [{ id: 1, host: "h", port: "https", productType: "VCAV" }] },
+        req.path.endsWith("/login")
+          ? { status: 202, body: { sessionid: "um-unit-session-bad" } }
+          : { body: [{ id: 1, host: "h", port: "https", productType: "VCAV" }] },
       );
-      const client = new UsageMeterClient({ name: "default", url: server.url, user: "usagemeter", password: "um-unit-bad-pw", apiVersion: "4", tls: {} });
+      const client = new UsageMeterClient({
+        name: "default",
+        url: server.url,
+        user: "usagemeter",
+        password: "um-unit-bad-pw",
+        apiVersion: "4",
+        tls: {},
+      });
       const error = await rejectionOf(client.listProducts());
       assert.equal(error.code, "BAD_RESPONSE");
       assert.match(error.message, /\[0\]\.port: /);
@@ -339,7 +451,12 @@ describe("UsageMeterClient", () => {
       await client.setDataUsageAcceptance(true);
       assert.equal(await client.readDataUsageAcceptance(), true);
       await client.applyProxy({ type: "http", host: "proxy.example.com", port: 3128 });
-      assert.deepEqual(await client.readProxySettings(), { type: "http", host: "proxy.example.com", port: 3128, user: undefined });
+      assert.deepEqual(await client.readProxySettings(), {
+        type: "http",
+        host: "proxy.example.com",
+        port: 3128,
+        user: undefined,
+      });
       assert.equal((await client.agentInfo()).uuid, e.usageMeters.default.uuid);
     });
 
@@ -348,7 +465,11 @@ describe("UsageMeterClient", () => {
       const client = clientOf(e);
       assert.equal(await client.readDataUsageAcceptance(), undefined);
       assert.equal(await client.readProxySettings(), undefined);
-      assert.deepEqual(requestsTo(e, "GET", "/http_proxy").map((r) => r.status), [404], "asked once, not retried");
+      assert.deepEqual(
+        requestsTo(e, "GET", "/http_proxy").map((r) => r.status),
+        [404],
+        "asked once, not retried",
+      );
     });
 
     it("405 and 501 also mean the route is missing; a 500 is still a failure", async () => {
@@ -357,7 +478,10 @@ describe("UsageMeterClient", () => {
         if (req.path.endsWith("/login")) return { status: 202, body: { sessionid: "um-unit-session-1" } };
         return { status: statuses.shift(), body: { errCode: "X", errMessage: "no" } };
       });
-      const client = new UsageMeterClient({ name: "default", url: server.url, user: "usagemeter", password: "um-unit-pw-405", apiVersion: "4", tls: {} }, { retry: { ...FAST_RETRY, limit: 0 } });
+      const client = new UsageMeterClient(
+        { name: "default", url: server.url, user: "usagemeter", password: "um-unit-pw-405", apiVersion: "4", tls: {} },
+        { retry: { ...FAST_RETRY, limit: 0 } },
+      );
       assert.equal(await client.readProxySettings(), undefined);
       assert.equal(await client.readDataUsageAcceptance(), undefined);
       assert.equal((await rejectionOf(client.readProxySettings())).status, 500);
@@ -369,7 +493,11 @@ describe("UsageMeterClient", () => {
       assert.deepEqual(await client.applianceFlags(), { proxyInUse: false, dataUsageAccepted: false });
       await client.setDataUsageAcceptance(true);
       await client.applyProxy({ type: "https", host: "proxy.example.com", port: 443 });
-      assert.deepEqual(await clientOf(e).applianceFlags(), { proxyInUse: true, dataUsageAccepted: true }, "shared like the login");
+      assert.deepEqual(
+        await clientOf(e).applianceFlags(),
+        { proxyInUse: true, dataUsageAccepted: true },
+        "shared like the login",
+      );
       assert.equal(e.admin.appliance().logins, 1, "the flags did not cost a second login");
       await client.applyProxy({ type: "none" });
       assert.deepEqual(await client.applianceFlags(), { proxyInUse: false, dataUsageAccepted: true });
@@ -377,20 +505,40 @@ describe("UsageMeterClient", () => {
 
     describe("how the proxy test's answer is read", () => {
       const answering = async (reply: { status?: number; body?: unknown }) => {
-        server = await startServer((req) => (req.path.endsWith("/login") ? { status: 202, body: { sessionid: "um-unit-session-2", http_proxy: false, data_usage_acceptance: true } } : reply));
-        return new UsageMeterClient({ name: "default", url: server.url, user: "usagemeter", password: "um-unit-pw-test", apiVersion: "4", tls: {} }, { retry: FAST_RETRY });
+        server = await startServer((req) =>
+          req.path.endsWith("/login")
+            ? { status: 202, body: { sessionid: "um-unit-session-2", http_proxy: false, data_usage_acceptance: true } }
+            : reply,
+        );
+        return new UsageMeterClient(
+          {
+            name: "default",
+            url: server.url,
+            user: "usagemeter",
+            password: "um-unit-pw-test",
+            apiVersion: "4",
+            tls: {},
+          },
+          { retry: FAST_RETRY },
+        );
       };
       const spec = { type: "http" as const, host: "proxy.example.com", port: 3128 };
 
-      it("\"SUCCESS\" is a pass, with nothing to warn about", async () => {
-        const client = await answering({ status: 202, body: { test_result: "SUCCESS", message: "Connected", error_code: null } });
+      it('"SUCCESS" is a pass, with nothing to warn about', async () => {
+        const client = await answering({
+          status: 202,
+          body: { test_result: "SUCCESS", message: "Connected", error_code: null },
+        });
         await client.applyProxy(spec);
         assert.equal((log.warn as sinon.SinonStub).callCount, 0);
         assert.equal((await client.applianceFlags()).proxyInUse, true);
       });
 
-      it("\"FAILED\" with a numeric error_code is PROXY_TEST_FAILED carrying that code", async () => {
-        const client = await answering({ status: 202, body: { test_result: "FAILED", message: "Timed out", error_code: 28 } });
+      it('"FAILED" with a numeric error_code is PROXY_TEST_FAILED carrying that code', async () => {
+        const client = await answering({
+          status: 202,
+          body: { test_result: "FAILED", message: "Timed out", error_code: 28 },
+        });
         const error = await rejectionOf(client.applyProxy(spec));
         assert.equal(error.code, "PROXY_TEST_FAILED");
         assert.equal(error.errCode, "28");
@@ -414,7 +562,10 @@ describe("UsageMeterClient", () => {
 
     it("a 9.x login answer has no flags: both are not known", async () => {
       const e = await start({ nine: { version: "9", undocumentedRoutes: false } });
-      assert.deepEqual(await clientOf(e, "nine").applianceFlags(), { proxyInUse: undefined, dataUsageAccepted: undefined });
+      assert.deepEqual(await clientOf(e, "nine").applianceFlags(), {
+        proxyInUse: undefined,
+        dataUsageAccepted: undefined,
+      });
     });
 
     it("a proxy the appliance cannot use is PROXY_TEST_FAILED, and nothing is kept", async () => {
@@ -438,7 +589,13 @@ describe("apiBaseUrl", () => {
 
 describe("normalizeFingerprint", () => {
   const canonical = "AB:CD:EF:01:23:45";
-  for (const input of ["ab:cd:ef:01:23:45", "abcdef012345", "AB CD EF 01 23 45", "ab-cd-ef-01-23-45", " AB:CD:EF:01:23:45\n"]) {
+  for (const input of [
+    "ab:cd:ef:01:23:45",
+    "abcdef012345",
+    "AB CD EF 01 23 45",
+    "ab-cd-ef-01-23-45",
+    " AB:CD:EF:01:23:45\n",
+  ]) {
     it(`normalises ${JSON.stringify(input)}`, () => assert.equal(normalizeFingerprint(input), canonical));
   }
 });

@@ -11,14 +11,17 @@ interface Declared {
 
 const config = new pulumi.Config();
 const declared = config.requireObject<Declared>("resources");
-const passwords = config.getSecretObject<Record<string, string>>("passwords") ?? pulumi.secret({} as Record<string, string>);
-const secretNamed = (name: string) => passwords.apply((all) => {
-  if (all[name] === undefined) throw new Error(`no password named ${name} in the passwords config`);
-  return all[name];
-});
+const passwords =
+  config.getSecretObject<Record<string, string>>("passwords") ?? pulumi.secret({} as Record<string, string>);
+const secretNamed = (name: string) =>
+  passwords.apply((all) => {
+    if (all[name] === undefined) throw new Error(`no password named ${name} in the passwords config`);
+    return all[name];
+  });
 
 const proxies = Object.entries(declared.proxies ?? {}).map(
-  ([name, args]) => new ProxyConfig(name, { ...args, password: args.password === undefined ? undefined : secretNamed(args.password) }),
+  ([name, args]) =>
+    new ProxyConfig(name, { ...args, password: args.password === undefined ? undefined : secretNamed(args.password) }),
 );
 const products = Object.fromEntries(
   Object.entries(declared.products ?? {}).map(([name, args]) => [
