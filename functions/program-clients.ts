@@ -7,7 +7,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { InputError } from "../provider/errors";
-import { formatPath } from "../provider/http/client";
 import { ClientRegistry, ServiceClients } from "../provider/registry";
 
 let clients: ClientRegistry | undefined;
@@ -33,11 +32,7 @@ export function forgetProgramClients(): void {
 export function parseArgs<S extends z.ZodType>(fn: string, schema: S, args: unknown): z.infer<S> {
   const parsed = schema.safeParse(args ?? {});
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({
-    field: i.path.length ? formatPath(i.path) : "(arguments)",
-    rule: i.message,
-  }));
-  throw new InputError({ resource: fn, issues });
+  throw InputError.fromZod(fn, parsed.error.issues, "(arguments)");
 }
 
 /**

@@ -5,7 +5,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { parseInstant } from "../provider/auth/headers";
 import { normalizeFingerprint } from "../provider/usage-meter/client";
 import { DEFAULT_USAGE_METER } from "../provider/usage-meter/settings";
 import { outputOf, parseArgs, programClients } from "./program-clients";
@@ -94,7 +93,6 @@ export async function getPendingCertificates(args: UsageMeterFunctionArgs = {}):
   const actions = await programClients().usageMeter(usageMeter).pendingCertificates();
   const certificates = actions.map(({ data }): PendingCertificate => {
     const { certData } = data;
-    const notAfter = parseInstant(certData.notAfter);
     return {
       productId: data.productId,
       productType: data.productType,
@@ -102,7 +100,7 @@ export async function getPendingCertificates(args: UsageMeterFunctionArgs = {}):
       fingerprintSha256: normalizeFingerprint(certData.fingerprint_sha256),
       subject: certData.subjectDN,
       issuer: certData.issuerDN,
-      notAfter: notAfter === undefined ? undefined : new Date(notAfter).toISOString(),
+      notAfter: certData.notAfter === undefined ? undefined : new Date(certData.notAfter).toISOString(),
     };
   });
   return { usageMeter, certificates };

@@ -86,6 +86,23 @@ export class InputError extends ResourceError {
   get fields(): string[] {
     return this.issues.map((i) => i.field);
   }
+
+  /** The failures zod found in `resource`'s inputs (or a function's arguments), each naming its field. */
+  static fromZod(resource: string, issues: readonly ZodIssueLike[], wholeValue = "(inputs)"): InputError {
+    const list = issues.map((i) => ({ field: i.path.length ? formatPath(i.path) : wholeValue, rule: i.message }));
+    return new InputError({ resource, issues: list });
+  }
+}
+
+/** What this module reads of a zod issue (without depending on zod's types). */
+interface ZodIssueLike {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+}
+
+/** `items[0].port`: a path into a value, as messages show it. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
 /** What a failed call was: enough to find it in the service's own logs. */

@@ -10,6 +10,7 @@ import { CertificateAction, Product } from "../provider/usage-meter/schemas";
 import { shimFor } from "./shim";
 import {
   checkInputs,
+  dropUndefined,
   hostName,
   inputsOf,
   isUnknown,
@@ -432,11 +433,6 @@ function outputs(
     fullName: product.fullName ?? undefined,
     version: product.version ?? undefined,
   });
-}
-
-/** Pulumi state cannot hold `undefined`; absent outputs are left out. */
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /**

@@ -6,6 +6,7 @@ import { ProxySpec, UsageMeterClient } from "../provider/usage-meter/client";
 import { shimFor } from "./shim";
 import {
   checkInputs,
+  dropUndefined,
   hostName,
   inputsOf,
   isUnknown,
@@ -215,7 +216,7 @@ async function observe(
     proxyInUse,
     confirmed,
   };
-  return Object.fromEntries(Object.entries(outs).filter(([, v]) => v !== undefined)) as ProxyConfigOutputs;
+  return dropUndefined(outs);
 }
 
 /** The acceptance as the undocumented read reports it where the appliance has it, else the login's flag. */

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ServiceClients } from "../provider/registry";
-import { formatPath } from "../provider/http/client";
 import { registerSecret } from "../provider/redact";
-import { InputError } from "../provider/errors";
+import { formatPath, InputError } from "../provider/errors";
 import { DEFAULT_USAGE_METER } from "../provider/usage-meter/settings";
 
 /** What the engine sends for a value not known until apply (another resource's output, in preview). */
@@ -62,10 +61,7 @@ export function parseInputs<S extends z.ZodType>(
   for (const field of secretFields) if (typeof inputs[field] === "string") registerSecret(inputs[field]);
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
-    throw new InputError({
-      resource,
-      issues: parsed.error.issues.map((i) => ({ field: formatPath(i.path), rule: i.message })),
-    });
+    throw InputError.fromZod(resource, parsed.error.issues);
   }
   return parsed.data;
 }
@@ -117,3 +113,8 @@ export function usageMeterChanged(before: unknown, after: unknown): boolean {
  * when they differ (a public interface and the zod schema it mirrors, say).
  */
 export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/** Pulumi state cannot hold `undefined`: absent outputs are left out. */
+export function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -43,7 +43,7 @@ const credentials = new Map<string, Entry>();
  * every token they receive with the redactor before anything else.
  */
 export function sharedAuthenticator(key: CredentialKey, obtain: () => Promise<Credential>): Authenticator {
-  const id = keyOf(key);
+  const id = credentialId(key);
   return {
     async headers() {
       let entry = credentials.get(id);
@@ -80,7 +80,8 @@ function renewalTime(obtainedAt: number, expiresAt: number | undefined): number 
   return expiresAt - Math.min(RENEWAL_MARGIN_MS, Math.max(0, expiresAt - obtainedAt) / 2);
 }
 
-function keyOf({ service, endpoint, identity, secret }: CredentialKey): string {
+/** The id a credential is shared by in this process (also what per-login facts can be kept by). */
+export function credentialId({ service, endpoint, identity, secret }: CredentialKey): string {
   // A hash, never the secret: a changed password or token logs in anew, and no map holds it.
   const fingerprint = createHash("sha256").update(secret).digest("hex").slice(0, 16);
   return JSON.stringify([service, endpoint.replace(/\/+$/, ""), identity, fingerprint]);

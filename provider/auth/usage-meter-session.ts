@@ -6,8 +6,9 @@
 import { z } from "zod";
 import { Authenticator, HttpClient } from "../http/client";
 import { registerSecret } from "../redact";
-import { basic, parseInstant } from "./headers";
-import { Credential, sharedAuthenticator } from "./token-source";
+import { timestamp } from "../usage-meter/schemas";
+import { basic } from "./headers";
+import { Credential, CredentialKey, sharedAuthenticator } from "./token-source";
 
 export interface UsageMeterLogin {
   user: string;
@@ -19,14 +20,17 @@ export interface UsageMeterLogin {
 const loginAnswer = z
   .looseObject({
     sessionid: z.string().min(1).optional(),
-    accessToken: z
-      .looseObject({ tokenValue: z.string().min(1), expiresAt: z.union([z.number(), z.string()]).optional() })
-      .optional(),
+    accessToken: z.looseObject({ tokenValue: z.string().min(1), expiresAt: timestamp.optional() }).optional(),
   })
   .refine(
     (a) => a.sessionid !== undefined || a.accessToken !== undefined,
     "has neither sessionid (4.x) nor accessToken (9.x)",
   );
+
+/** What one user's session on one appliance is shared by. */
+export function usageMeterSessionKey(http: HttpClient, { user, password }: UsageMeterLogin): CredentialKey {
+  return { service: "usage-meter", endpoint: http.endpoint.baseUrl, identity: user, secret: password };
+}
 
 /**
  * The session of one user on the appliance `http` talks to (its base URL ends in `/api/v1`).
@@ -39,8 +43,7 @@ export function usageMeterSession(
 ): Authenticator {
   const { user, password, apiVersion } = login;
   registerSecret(password);
-  const key = { service: "usage-meter", endpoint: http.endpoint.baseUrl, identity: user, secret: password };
-  return sharedAuthenticator(key, async (): Promise<Credential> => {
+  return sharedAuthenticator(usageMeterSessionKey(http, login), async (): Promise<Credential> => {
     const answer = await http.request({
       operation: "log in",
       method: "POST",
@@ -57,6 +60,6 @@ export function usageMeterSession(
     }
     const token = answer.accessToken!;
     registerSecret(token.tokenValue);
-    return { headers: { authorization: `Bearer ${token.tokenValue}` }, expiresAt: parseInstant(token.expiresAt) };
+    return { headers: { authorization: `Bearer ${token.tokenValue}` }, expiresAt: token.expiresAt };
   });
 }

@@ -8,7 +8,7 @@ import type { Got, OptionsOfBufferResponseBody, Response } from "got" with { "re
 import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
 import { rootCertificates } from "node:tls";
 import { z } from "zod";
-import { CallDescription, ErrorCode, ServiceError } from "../errors";
+import { CallDescription, ErrorCode, formatPath, ServiceError } from "../errors";
 import { Codec, DecodeError, json as jsonCodec, parseErrorBody } from "./codecs";
 import { redact } from "../redact";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
@@ -330,8 +330,4 @@ export function describeZodIssues(error: z.ZodError): string {
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? formatPath(issue.path) : "(body)"}: ${issue.message}`)
     .join("; ");
-}
-
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }

@@ -3,12 +3,12 @@
  * `sessionId` header; 9.x at `https://UM/api/v1` with a bearer token). One login per appliance
  * URL and user per process, shared by every resource; a refused session logs in again once.
  */
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Authenticator, Call, Endpoint, HttpClient } from "../http/client";
 import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "../errors";
-import { usageMeterSession } from "../auth/usage-meter-session";
+import { usageMeterSession, usageMeterSessionKey } from "../auth/usage-meter-session";
+import { credentialId } from "../auth/token-source";
 import * as log from "../log";
 import {
   agentInfoSchema,
@@ -94,7 +94,7 @@ export class UsageMeterClient {
       hint: usageMeterHint,
       ...options,
     });
-    this.loginKey = `${this.baseUrl}|${connection.user}|${createHash("sha256").update(connection.password).digest("hex")}`;
+    this.loginKey = credentialId(usageMeterSessionKey(this.http, connection));
     this.auth = usageMeterSession(this.http, connection, (answer) =>
       flagsByLogin.set(this.loginKey, loginFlagsSchema.parse(answer)),
     );
