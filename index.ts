@@ -1,6 +1,8 @@
 export { MeteredProduct, MeteredProductArgs, MeteredProductOutputs } from "./resources/metered-product";
 export { ConfirmedOutput, ProxyConfig, ProxyConfigArgs, ProxyConfigOutputs } from "./resources/proxy-config";
 export { PRODUCT_TYPES, ProductType } from "./provider/usage-meter/product-types";
+export { VcaUser, VcaUserArgs, VcaUserOutputs } from "./resources/vca-user";
+export { VCA_ROLES, VcaRole } from "./provider/vcloud-air/roles";
 export {
   ConfigError,
   ErrorCode,
@@ -21,3 +23,29 @@ export {
   UsageMeterFunctionOutputArgs,
   UsageMeterInfo,
 } from "./functions/usage-meter";
+export {
+  getBilledUsage,
+  getBilledUsageOutput,
+  getUnbilledUsage,
+  getUnbilledUsageOutput,
+  getVcaInstances,
+  getVcaInstancesOutput,
+  getVcaPlans,
+  getVcaPlansOutput,
+  getVcaServices,
+  getVcaServicesOutput,
+  getVcaVcloudSession,
+  getVcaVcloudSessionOutput,
+  Inputs,
+  VcaCollectionArgs,
+  VcaFunctionArgs,
+  VcaInstances,
+  VcaPlans,
+  VcaServices,
+  VcaUsage,
+  VcaUsageArgs,
+  VcaVcloudSession,
+  VcaVcloudSessionArgs,
+} from "./functions/vcloud-air";
+export { ComputeService, VirtualDataCentre } from "./provider/vcloud-air/client";
+export { BillableUsage, Instance, Plan } from "./provider/vcloud-air/schemas";

@@ -8,6 +8,8 @@ import { ConfigError } from "./errors";
 import { ConfigSource, loadSharedSettings, SharedSettings } from "./settings";
 import { UsageMeterClient } from "./usage-meter/client";
 import { loadUsageMeterSettings, UsageMeterSettings } from "./usage-meter/settings";
+import { VcaClient } from "./vcloud-air/client";
+import { loadVcaSettings, VcaSettings } from "./vcloud-air/settings";
 
 /** The services a provider or function can reach, each by its connection. */
 export interface ServiceClients {
@@ -16,11 +18,16 @@ export interface ServiceClients {
   usageMeter(name?: string): UsageMeterClient;
   /** Names that a resource's `usageMeter` input accepts. */
   usageMeterNames(): string[];
+  /** The client of the vCloud Air account a resource names (undefined: the `vcpp:vca*` keys). */
+  vca(name?: string): VcaClient;
+  /** Names that a resource's `vcaAccount` input accepts. */
+  vcaAccountNames(): string[];
 }
 
 interface Configured {
   shared: SharedSettings;
   usageMeters: UsageMeterSettings;
+  vcaAccounts: VcaSettings;
 }
 
 export class ClientRegistry implements ServiceClients {
@@ -30,7 +37,11 @@ export class ClientRegistry implements ServiceClients {
   /** Reads and validates every `vcpp:*` key that is set; missing keys fail only when a service needs them. */
   configure(get: ConfigSource): void {
     const shared = loadSharedSettings(get);
-    this.configured = { shared, usageMeters: loadUsageMeterSettings(get, shared) };
+    this.configured = {
+      shared,
+      usageMeters: loadUsageMeterSettings(get, shared),
+      vcaAccounts: loadVcaSettings(get, shared),
+    };
     this.clients.clear();
   }
 
@@ -53,6 +64,23 @@ export class ClientRegistry implements ServiceClients {
 
   usageMeterNames(): string[] {
     return this.current().usageMeters.names();
+  }
+
+  vca(name?: string): VcaClient {
+    const { shared, vcaAccounts } = this.current();
+    const connection = vcaAccounts.connection(name);
+    return this.client(
+      `vca:${connection.name}`,
+      () =>
+        new VcaClient(connection, {
+          maxConcurrency: shared.maxConcurrentRequests,
+          timeoutMs: shared.requestTimeoutMs,
+        }),
+    );
+  }
+
+  vcaAccountNames(): string[] {
+    return this.current().vcaAccounts.names();
   }
 
   private client<T>(key: string, build: () => T): T {
