@@ -260,7 +260,7 @@ describe("token sources", () => {
     }
     const login = { user: "ops@example.com", password: VCA_PASSWORD };
 
-    it("5.6: logs in once with HTTP Basic and sends x-vchs-authorization back; the XML answer is not read", async () => {
+    it("5.6: logs in once with HTTP Basic and sends x-vchs-authorization back", async () => {
       const { path, handler } = vca("5.6");
       const http = await serve(handler);
       await Promise.all(
@@ -298,7 +298,7 @@ describe("token sources", () => {
       const error = await rejectionOf(http.request(apiCall, vcloudAirSession(http, { version: "5.7", ...login })));
       assert.match(
         error.message,
-        /log in failed \(POST \/api\/iam\/login\): 412.*terms of service are not accepted for ops@example.com: sign in to vCloud Air in a browser/,
+        /log in failed \(POST \/api\/iam\/login\): 412.*terms of service are not accepted for ops@example.com: sign in to the vCloud Air portal in a browser/,
       );
     });
 
