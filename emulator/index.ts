@@ -20,13 +20,32 @@ import {
 } from "./core/router";
 import { EmulatorService } from "./core/service";
 import { usageMeterService } from "./usage-meter";
+import { vcloudAirService } from "./vcloud-air";
 
 export { Fault } from "./core/faults";
 export { LoggedRequest, UnhandledRequest, UnhandledRequestMode } from "./core/router";
 export { ApplianceAccess, ApplianceOptions, ApplianceState, EmulatedProduct } from "./usage-meter";
+export {
+  VcaAccess,
+  VcaAccountAccess,
+  VcaAccountOptions,
+  VcaAccountState,
+  VcaAdmin,
+  VcaApiVersion,
+  VcaComputeService,
+  VcaCounts,
+  VcaInstance,
+  VcaNewUser,
+  VcaOptions,
+  VcaPlan,
+  VcaRole,
+  VcaUserChange,
+  VcaUserRecord,
+  VCA_ROLES,
+} from "./vcloud-air";
 
 /** Every emulated service; adding one is one line here. */
-export const SERVICES = [usageMeterService] as const;
+export const SERVICES = [usageMeterService, vcloudAirService] as const;
 
 type Service = (typeof SERVICES)[number];
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
@@ -58,7 +77,7 @@ export type RunningEmulator = Intersection<Part<Service, 2>> & {
   caPem: string;
   /** Every request served, in order (admin requests excluded). */
   readonly requests: LoggedRequest[];
-  /** Requests that could have changed something (POST, PUT, PATCH, DELETE), login excluded. */
+  /** Requests that could have changed something (POST, PUT, PATCH, DELETE), logins and session openings excluded. */
   writes(): LoggedRequest[];
   admin: EmulatorAdmin;
   /** Requests no route handled, in order. */
@@ -101,7 +120,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     get requests() {
       return admin.requests();
     },
-    writes: () => admin.requests().filter((r) => WRITE_METHODS.includes(r.method) && !r.path.endsWith("/login")),
+    // Logging in (and opening a vCloud Air session, 5.6 `/sessions` and `/vcloudsession`) changes nothing.
+    writes: () =>
+      admin
+        .requests()
+        .filter((r) => WRITE_METHODS.includes(r.method) && !/\/(login|sessions|vcloudsession)$/.test(r.path)),
     admin,
     unhandledRequests: () => router.unhandledRequests(),
     assertNoUnhandledRequests: () => router.assertNoUnhandledRequests(),
