@@ -269,7 +269,7 @@ export class VcaClient {
       {
         operation: "read user",
         method: "GET",
-        path: `api/iam/Users/${encodeURIComponent(id)}`,
+        path: `api/iam/Users/${segment(id)}`,
         headers: JSON_5_7,
         schema: oneUserSchema,
         acceptStatuses: [404],
@@ -302,7 +302,7 @@ export class VcaClient {
       {
         operation: "update user",
         method: "PUT",
-        path: `api/iam/Users/${encodeURIComponent(id)}`,
+        path: `api/iam/Users/${segment(id)}`,
         headers: JSON_5_7,
         json: { id, ...userBody(spec) },
         // Some servers answer the user, some nothing: the caller reads it back when it is not here.
@@ -322,7 +322,7 @@ export class VcaClient {
       {
         operation: "remove user",
         method: "DELETE",
-        path: `api/iam/Users/${encodeURIComponent(id)}`,
+        path: `api/iam/Users/${segment(id)}`,
         codec: raw({ accept: VCLOUD_AIR_ACCEPT["5.7"] }),
         schema: z.unknown(),
         acceptStatuses: [404],
@@ -339,7 +339,7 @@ export class VcaClient {
       {
         operation: "send password reset",
         method: "PUT",
-        path: `api/iam/Users/${encodeURIComponent(userName)}/password/forgot`,
+        path: `api/iam/Users/${segment(userName)}/password/forgot`,
         codec: raw({ accept: VCLOUD_AIR_ACCEPT["5.7"] }),
         schema: z.unknown(),
       },
@@ -359,7 +359,7 @@ export class VcaClient {
 
   private async usage(query: UsageQuery, kind: string, operation: string): Promise<BillableUsage> {
     const { serviceInstanceId, entity, window } = query;
-    const path = `api/billing/serviceinstance/${encodeURIComponent(serviceInstanceId)}/${entity.level}/${encodeURIComponent(entity.id)}/${kind}`;
+    const path = `api/billing/serviceinstance/${segment(serviceInstanceId)}/${entity.level}/${segment(entity.id)}/${kind}`;
     await this.state("5.7", operation);
     return this.http.request(
       { operation, method: "GET", path, searchParams: { ...window }, headers: JSON_5_7, schema: billableUsageSchema },
@@ -387,6 +387,11 @@ export class VcaClient {
     }
     return state;
   }
+}
+
+/** One path segment: encoded, but `@` kept as is (RFC 3986 allows it in a path; user names are e-mail addresses). */
+function segment(value: string): string {
+  return encodeURIComponent(value).replace(/%40/g, "@");
 }
 
 function userBody(spec: UserSpec): Record<string, unknown> {
