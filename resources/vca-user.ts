@@ -200,12 +200,13 @@ function roleNames(user: User): string[] {
 }
 
 /** Outputs: what vCloud Air reports, the declared values where it reports nothing. */
-function outputs(declared: Pick<VcaUserOutputs, keyof VcaUserInputs>, user: User): VcaUserOutputs {
+function outputs(declared: Partial<Pick<VcaUserOutputs, keyof VcaUserInputs>>, user: User): VcaUserOutputs {
   const reported = roleNames(user);
   // Declared order first, so that an unchanged set of roles never shows as a change of order.
+  const known = declared.roles ?? [];
   const roles = [
-    ...declared.roles.filter((r) => reported.includes(r)),
-    ...reported.filter((r) => !declared.roles.includes(r as VcaRole)),
+    ...known.filter((r) => reported.includes(r)),
+    ...reported.filter((r) => !known.includes(r as VcaRole)),
   ] as VcaRole[];
   return dropUndefined({
     vcaAccount: declared.vcaAccount,
@@ -214,7 +215,7 @@ function outputs(declared: Pick<VcaUserOutputs, keyof VcaUserInputs>, user: User
     givenName: user.givenName ?? "",
     familyName: user.familyName ?? "",
     roles,
-    sendPasswordReset: declared.sendPasswordReset,
+    sendPasswordReset: declared.sendPasswordReset ?? false,
     userId: user.id,
     state: user.state,
   });
@@ -254,5 +255,31 @@ export class VcaUser extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: VcaUserArgs, opts?: pulumi.CustomResourceOptions) {
     super(shimFor("VcaUser"), name, { userId: undefined, state: undefined, ...args }, opts, "vcpp", "VcaUser");
+  }
+
+  /**
+   * A read-only reference to an existing user by its id (Pulumi's `get`): the program reads its
+   * e-mail, names and roles and manages nothing. To manage a user that exists, declare it with
+   * `new VcaUser(…)`: create adopts it by user name (`pulumi import` cannot work for dynamic
+   * resources, see the README).
+   */
+  static get(
+    name: string,
+    id: pulumi.Input<pulumi.ID>,
+    state?: Pick<VcaUserArgs, "vcaAccount">,
+    opts?: pulumi.CustomResourceOptions,
+  ): VcaUser {
+    // Every output is named, so that the resource object has it (the SDK creates outputs for the keys it is given).
+    const outputs = {
+      userName: undefined,
+      email: undefined,
+      givenName: undefined,
+      familyName: undefined,
+      roles: undefined,
+    };
+    return new VcaUser(name, { ...outputs, sendPasswordReset: undefined, ...state } as unknown as VcaUserArgs, {
+      ...opts,
+      id,
+    });
   }
 }

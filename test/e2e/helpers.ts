@@ -37,6 +37,9 @@ export async function engineOrSkip(context: Context): Promise<string> {
 export interface Declared {
   proxies?: Record<string, Record<string, unknown>>;
   products?: Record<string, Record<string, unknown>>;
+  vcaUsers?: Record<string, Record<string, unknown>>;
+  vcaUserLookups?: Record<string, { id: string; vcaAccount?: string }>;
+  vcaFunctions?: { servicesAccount: string };
 }
 
 /** An emulator and a stack of the suite's program pointed at it, for one test file. */

@@ -2,11 +2,17 @@
 // so one program serves every scenario and each `pulumi up` step is a config change.
 import * as pulumi from "@pulumi/pulumi";
 import { MeteredProduct, MeteredProductArgs, ProxyConfig, ProxyConfigArgs } from "pulumi-vcpp";
+import { getVcaPlansOutput, getVcaServicesOutput, VcaUser, VcaUserArgs } from "pulumi-vcpp";
 
 /** The declared resources; passwords are looked up by name in the secret `passwords` map. */
 interface Declared {
   proxies?: Record<string, Omit<ProxyConfigArgs, "password"> & { password?: string }>;
   products?: Record<string, Omit<MeteredProductArgs, "password"> & { password: string }>;
+  vcaUsers?: Record<string, VcaUserArgs>;
+  /** Existing users read with `VcaUser.get`, by id. */
+  vcaUserLookups?: Record<string, { id: string; vcaAccount?: string }>;
+  /** Run the functions: plans of the default (5.7) account, services of the named (5.6) account. */
+  vcaFunctions?: { servicesAccount: string };
 }
 
 const config = new pulumi.Config();
@@ -32,3 +38,19 @@ const products = Object.fromEntries(
 
 export const productIds = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.productId]));
 export const metered = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.metered]));
+
+const vcaUsers = Object.fromEntries(
+  Object.entries(declared.vcaUsers ?? {}).map(([name, args]) => [name, new VcaUser(name, args)]),
+);
+export const vcaUserIds = Object.fromEntries(Object.entries(vcaUsers).map(([name, u]) => [name, u.userId]));
+export const vcaLookedUp = Object.fromEntries(
+  Object.entries(declared.vcaUserLookups ?? {}).map(([name, { id, vcaAccount }]) => [
+    name,
+    VcaUser.get(name, id, { vcaAccount }).email,
+  ]),
+);
+const functions = declared.vcaFunctions;
+export const vcaPlanNames = functions && getVcaPlansOutput().plans.apply((plans) => plans.map((p) => p.name));
+export const vcaServiceIds =
+  functions &&
+  getVcaServicesOutput({ vcaAccount: functions.servicesAccount }).services.apply((s) => s.map((x) => x.serviceId));
