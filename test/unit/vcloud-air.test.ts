@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import sinon from "sinon";
 import { clearCredentials } from "../../provider/auth/token-source";
 import { clearVcloudAirSessions, logOutAll } from "../../provider/auth/vcloud-air-session";
@@ -216,6 +218,23 @@ describe("vCloud Air", () => {
       assert.equal(logouts[0].path, "/api/vchs/session");
       assert.equal(logouts[0].headers["x-vchs-authorization"], TOKEN_56);
     });
+
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      it(`a process stopped with ${signal} (as the engine stops a provider) logs out first, then ends by that signal`, async () => {
+        server = await startServer(server56(base));
+        const script = `
+          const { VcaClient } = require(${JSON.stringify(require.resolve("../../provider/vcloud-air/client"))});
+          const client = new VcaClient({ name: "default", url: ${JSON.stringify(server.url)}, user: "u", password: "${PASSWORD}", apiVersion: "5.6", tls: {} });
+          client.services().then(() => { process.kill(process.pid, "${signal}"); setInterval(() => {}, 1000); });`;
+        const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+        const [code, ended] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+        assert.deepEqual([code, ended], [null, signal]);
+        assert.deepEqual(
+          server.requests.filter((r) => r.method === "DELETE").map((r) => r.path),
+          ["/api/vchs/session"],
+        );
+      });
+    }
 
     it("a link to another host is not followed: the token stays home", async () => {
       const client = await clientFor(
