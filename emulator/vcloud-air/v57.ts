@@ -7,7 +7,8 @@
  * Choices where seed 002 is silent or contradicts itself (also in the README):
  * - `/api/IAM/Users` (shown once) and `/api/iam/Users` (everywhere else) are both served.
  * - Its get-one-user sample is not valid JSON (`{"users":[` closed as one object): one user is
- *   answered as the bare user object, as SCIM does; the list is `{"users":[…]}`.
+ *   answered as the bare user object, as SCIM does (account option `singleUserForm: "users"`
+ *   answers `{"users":[user]}` instead); the list is `{"users":[…]}`.
  * - Its plans sample (`{ {`) is read as `{"plans":[…]}`; instances alike, `{"instances":[…]}`.
  * - Errors are `{"code","message"}`. Create answers 201 with the user, update 200 with the user,
  *   delete and forgot-password 204. A second user with the same userName (case-insensitive)
@@ -81,7 +82,9 @@ export function v57Routes(accounts: Map<string, VcaAccountState>, pattern: strin
     ),
     route("POST", users, createUser),
     route("GET", `${users}/(?<id>[^/]+)`, (account, req) =>
-      withUser(account, req, (u) => json(200, publicUser(account, u))),
+      withUser(account, req, (u) =>
+        json(200, account.singleUserForm === "users" ? { users: [publicUser(account, u)] } : publicUser(account, u)),
+      ),
     ),
     route("PUT", `${users}/(?<id>[^/]+)`, updateUser),
     route("DELETE", `${users}/(?<id>[^/]+)`, (account, req) =>

@@ -362,6 +362,24 @@ describe("vCloud Air emulator", () => {
         );
       }));
 
+    it("answers one user as the bare object, or wrapped in users as the seed's sample when the account says so", () =>
+      withEmulator(
+        async (emulator) => {
+          const path = "/api/iam/Users/790ee208-6c7d-4177-b6c6-212bdbe1a66b";
+          const bare = json(
+            await call(emulator, "GET", `${emulator.vcaAccounts.default.vcaUrl}${path}`, await login57(emulator)),
+          );
+          assert.equal(bare.userName, "test994@sample.com");
+          const seedForm = emulator.vcaAccounts.seed;
+          const wrapped = json(
+            await call(emulator, "GET", `${seedForm.vcaUrl}${path}`, await login57(emulator, seedForm)),
+          );
+          assert.deepEqual(Object.keys(wrapped), ["users"]);
+          assert.equal(wrapped.users[0].userName, "test994@sample.com");
+        },
+        { vcaAccounts: { default: {}, seed: { singleUserForm: "users" } } },
+      ));
+
     it("sends a password reset by userName and counts it", () =>
       withEmulator(async (emulator) => {
         const auth = await login57(emulator);
