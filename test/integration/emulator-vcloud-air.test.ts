@@ -385,6 +385,13 @@ describe("vCloud Air emulator", () => {
         const auth = await login57(emulator);
         const sent = await call(emulator, "PUT", api(emulator, "/iam/Users/test994@sample.com/password/forgot"), auth);
         assert.equal(sent.status, 204);
+        const encoded = await call(
+          emulator,
+          "PUT",
+          api(emulator, "/iam/Users/test994%40sample.com/password/forgot"),
+          auth,
+        );
+        assert.equal(encoded.status, 204, "a percent-encoded userName is decoded");
         const unknown = await call(
           emulator,
           "PUT",
@@ -392,9 +399,9 @@ describe("vCloud Air emulator", () => {
           auth,
         );
         assert.equal(unknown.status, 404);
-        assert.deepEqual(emulator.admin.vcaCounts().passwordResets, ["test994@sample.com"]);
+        assert.deepEqual(emulator.admin.vcaCounts().passwordResets, ["test994@sample.com", "test994@sample.com"]);
         const summary = json(await call(emulator, "GET", `${emulator.url}/__admin/vca-accounts/default`));
-        assert.deepEqual(summary.passwordResets, ["test994@sample.com"]);
+        assert.deepEqual(summary.passwordResets, ["test994@sample.com", "test994@sample.com"]);
         assert.equal(summary.logins, 1);
       }));
 
