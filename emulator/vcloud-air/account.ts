@@ -272,7 +272,7 @@ export function openSession(account: VcaAccountState, token: string): string {
   return token;
 }
 
-/** "valid", "expired" (or unknown: both answer 401). */
+/** Whether the token was handed out by this account and has not expired (either failure answers 401). */
 export function sessionIsValid(account: VcaAccountState, token: string): boolean {
   const expires = account.sessions.get(token);
   return expires !== undefined && Date.now() < expires;

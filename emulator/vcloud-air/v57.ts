@@ -207,6 +207,8 @@ export interface UserFields {
 
 /** The fields of a user body, or the first thing wrong with it. */
 export function userFields(body: unknown): UserFields | string {
+  // The router parses JSON only when the Content-Type says so; anything else arrives as text.
+  if (typeof body === "string") return "body: expected JSON with Content-Type: application/json";
   const parsed = userBody.safeParse(body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

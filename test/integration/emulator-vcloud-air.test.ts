@@ -110,6 +110,9 @@ describe("vCloud Air emulator", () => {
         const opened = await call(emulator, "GET", link.href, { "x-vcloud-authorization": link.authorizationToken });
         assert.equal(opened.status, 200);
         assert.equal(xml(opened).Vdc.name, "0001-example-vdc-1-public-api");
+        const unknown = await call(emulator, "GET", services[0].href.replace("vchs-2", "vchs-99"), auth);
+        assert.equal(unknown.status, 404);
+        assert.match(xml(unknown).Error.message, /No compute vchs-99/);
         const refused = await call(emulator, "GET", link.href, { "x-vcloud-authorization": "not-it" });
         assert.equal(refused.status, 401);
         // A session opening is no change: the request log's writes leave it out.
@@ -342,6 +345,15 @@ describe("vCloud Air emulator", () => {
         const role = await create({ roles: [{ name: "Janitor" }] });
         assert.equal(role.status, 400);
         assert.match(json(role).message, /^roles: unknown role .*Janitor.*known: Account Administrator \(1\)/);
+        const text = await call(
+          emulator,
+          "POST",
+          api(emulator, "/iam/Users"),
+          { ...auth, "content-type": "text/plain" },
+          "userName=a",
+        );
+        assert.equal(text.status, 400);
+        assert.match(json(text).message, /expected JSON/);
         const noRoles = await create({ roles: undefined });
         assert.equal(noRoles.status, 400);
         assert.match(json(noRoles).message, /roles is required/);
