@@ -159,6 +159,10 @@ const USER_ATTRIBUTES: Attributes<VcaUserRecord> = {
   familyName: (u) => u.familyName,
   state: (u) => u.state,
   tosAccepted: (u) => u.tosAccepted,
+  // Epoch milliseconds, as answered; compared with a number or a date-time.
+  tosAcceptDate: (u) => u.tosAcceptDate,
+  "meta.created": (u) => u.created,
+  "meta.modified": (u) => u.modified,
   "roles.name": (u) => u.roles.map((id) => VCA_ROLES.find((r) => r.id === id)!.name),
   "roles.id": (u) => u.roles,
 };

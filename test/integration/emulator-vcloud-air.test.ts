@@ -474,6 +474,9 @@ describe("vCloud Air emulator", () => {
         assert.deepEqual(await users("roles.name==Account Administrator;tosAccepted==true"), ["HelloUser@example.com"]);
         assert.deepEqual(await users("givenName==Jane,givenName==John"), ["1925test@sample.com", "test994@sample.com"]);
         assert.deepEqual(await users("(givenName==Jane,givenName==John);familyName!=newName"), ["1925test@sample.com"]);
+        assert.deepEqual(await users("tosAcceptDate=ge=2000-01-01T00:00:00Z"), ["HelloUser@example.com"]);
+        assert.deepEqual(await users("meta.created=lt=2000-01-01"), []);
+        assert.equal((await users(`meta.modified=le=${Date.now()}`)).length, 3);
         const plans = json(
           await call(emulator, "GET", api(emulator, `/sc/plans?filter=${encodeURIComponent("id=gt=71")}`), auth),
         ).plans;
