@@ -35,12 +35,15 @@ export {
   VcaComputeService,
   VcaCounts,
   VcaInstance,
+  VcaL1,
+  VcaL2,
   VcaNewUser,
   VcaOptions,
   VcaPlan,
   VcaRole,
   VcaUserChange,
   VcaUserRecord,
+  VcaVdc,
   VCA_ROLES,
 } from "./vcloud-air";
 
