@@ -184,6 +184,7 @@ describe("vCloud Air emulator", () => {
         });
         assert.equal(after.status, 401);
         assert.deepEqual(emulator.admin.vcaCounts("dedicated"), { logins: 1, logouts: 1, passwordResets: [] });
+        assert.deepEqual(emulator.writes(), [], "logging in and out is no change");
       }));
 
     it("answers 404 (handled) to a 5.7 login, so a client can tell the version", () =>
