@@ -35,12 +35,15 @@ export {
   VcaComputeService,
   VcaCounts,
   VcaInstance,
+  VcaL1,
+  VcaL2,
   VcaNewUser,
   VcaOptions,
   VcaPlan,
   VcaRole,
   VcaUserChange,
   VcaUserRecord,
+  VcaVdc,
   VCA_ROLES,
 } from "./vcloud-air";
 
@@ -77,7 +80,7 @@ export type RunningEmulator = Intersection<Part<Service, 2>> & {
   caPem: string;
   /** Every request served, in order (admin requests excluded). */
   readonly requests: LoggedRequest[];
-  /** Requests that could have changed something (POST, PUT, PATCH, DELETE), logins and session openings excluded. */
+  /** Requests that could have changed something (POST, PUT, PATCH, DELETE), logins and logouts excluded. */
   writes(): LoggedRequest[];
   admin: EmulatorAdmin;
   /** Requests no route handled, in order. */
@@ -120,11 +123,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     get requests() {
       return admin.requests();
     },
-    // Logging in (and opening a vCloud Air session, 5.6 `/sessions` and `/vcloudsession`) changes nothing.
+    // Logging in and out (vCloud Air 5.6: `POST /sessions`, `POST …/vcloudsession`, `DELETE /session`) changes nothing.
     writes: () =>
       admin
         .requests()
-        .filter((r) => WRITE_METHODS.includes(r.method) && !/\/(login|sessions|vcloudsession)$/.test(r.path)),
+        .filter(
+          (r) => WRITE_METHODS.includes(r.method) && !/\/(login|logout|session|sessions|vcloudsession)$/.test(r.path),
+        ),
     admin,
     unhandledRequests: () => router.unhandledRequests(),
     assertNoUnhandledRequests: () => router.assertNoUnhandledRequests(),

@@ -123,7 +123,10 @@ export class Router {
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.dropBeforeApplying) return drop(res, record);
     if (fault?.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
-    const params = url.pathname.match(route.pattern)?.groups ?? {};
+    // Path parameters arrive percent-encoded (`jane%40example.com`); a server decodes them.
+    const params = Object.fromEntries(
+      Object.entries(url.pathname.match(route.pattern)?.groups ?? {}).map(([name, value]) => [name, decoded(value)]),
+    );
     let answer: EmulatorResponse;
     try {
       answer = await route.handle({
@@ -150,6 +153,15 @@ export class Router {
     if (!this.options.quiet)
       console.error(mode === "error" ? `\x1b[31m${message}\x1b[0m` : `\x1b[33m${message}\x1b[0m`);
     return message;
+  }
+}
+
+/** A percent-decoded path segment; a malformed escape stays as it came. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 

@@ -17,6 +17,12 @@ export interface VcaAccountOptions {
   termsAccepted?: boolean;
   /** Lifetime of a session token (default 30 minutes). */
   sessionTtlMs?: number;
+  /**
+   * How 5.7 answers `GET /api/iam/Users/{id}`: "user" (the bare user object, the default) or
+   * "users" (`{"users":[user]}`, the seed's sample made valid JSON), so a client can be proven to
+   * read both.
+   */
+  singleUserForm?: "user" | "users";
 }
 
 /** A role a user can hold. */
@@ -121,6 +127,7 @@ export interface VcaAccountState {
   /** Every token ever handed out: none may end up in state or logs. */
   issuedCredentials: string[];
   sessionTtlMs: number;
+  singleUserForm: "user" | "users";
   users: VcaUserRecord[];
   services: VcaComputeService[];
   plans: VcaPlan[];
@@ -149,6 +156,7 @@ export function createAccount(name: string, options: VcaAccountOptions = {}): Vc
     vcloudTokens: new Map(),
     issuedCredentials: [],
     sessionTtlMs: options.sessionTtlMs ?? 30 * 60_000,
+    singleUserForm: options.singleUserForm ?? "user",
     users: [
       seedUser(randomUUID(), user, "Hello", "User", ["1"], termsAccepted, now),
       seedUser(randomUUID(), "1925test@sample.com", "John", "FamilyName", ["1"], false, now),
@@ -264,7 +272,7 @@ export function openSession(account: VcaAccountState, token: string): string {
   return token;
 }
 
-/** "valid", "expired" (or unknown: both answer 401). */
+/** Whether the token was handed out by this account and has not expired (either failure answers 401). */
 export function sessionIsValid(account: VcaAccountState, token: string): boolean {
   const expires = account.sessions.get(token);
   return expires !== undefined && Date.now() < expires;

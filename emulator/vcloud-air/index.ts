@@ -17,9 +17,12 @@ export {
   VcaApiVersion,
   VcaComputeService,
   VcaInstance,
+  VcaL1,
+  VcaL2,
   VcaPlan,
   VcaRole,
   VcaUserRecord,
+  VcaVdc,
   VCA_ROLES,
 } from "./account";
 export { VcaAdmin, VcaCounts, VcaNewUser, VcaUserChange } from "./admin";

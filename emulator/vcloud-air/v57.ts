@@ -7,7 +7,8 @@
  * Choices where seed 002 is silent or contradicts itself (also in the README):
  * - `/api/IAM/Users` (shown once) and `/api/iam/Users` (everywhere else) are both served.
  * - Its get-one-user sample is not valid JSON (`{"users":[` closed as one object): one user is
- *   answered as the bare user object, as SCIM does; the list is `{"users":[…]}`.
+ *   answered as the bare user object, as SCIM does (account option `singleUserForm: "users"`
+ *   answers `{"users":[user]}` instead); the list is `{"users":[…]}`.
  * - Its plans sample (`{ {`) is read as `{"plans":[…]}`; instances alike, `{"instances":[…]}`.
  * - Errors are `{"code","message"}`. Create answers 201 with the user, update 200 with the user,
  *   delete and forgot-password 204. A second user with the same userName (case-insensitive)
@@ -81,7 +82,9 @@ export function v57Routes(accounts: Map<string, VcaAccountState>, pattern: strin
     ),
     route("POST", users, createUser),
     route("GET", `${users}/(?<id>[^/]+)`, (account, req) =>
-      withUser(account, req, (u) => json(200, publicUser(account, u))),
+      withUser(account, req, (u) =>
+        json(200, account.singleUserForm === "users" ? { users: [publicUser(account, u)] } : publicUser(account, u)),
+      ),
     ),
     route("PUT", `${users}/(?<id>[^/]+)`, updateUser),
     route("DELETE", `${users}/(?<id>[^/]+)`, (account, req) =>
@@ -156,6 +159,10 @@ const USER_ATTRIBUTES: Attributes<VcaUserRecord> = {
   familyName: (u) => u.familyName,
   state: (u) => u.state,
   tosAccepted: (u) => u.tosAccepted,
+  // Epoch milliseconds, as answered; compared with a number or a date-time.
+  tosAcceptDate: (u) => u.tosAcceptDate,
+  "meta.created": (u) => u.created,
+  "meta.modified": (u) => u.modified,
   "roles.name": (u) => u.roles.map((id) => VCA_ROLES.find((r) => r.id === id)!.name),
   "roles.id": (u) => u.roles,
 };
@@ -204,6 +211,8 @@ export interface UserFields {
 
 /** The fields of a user body, or the first thing wrong with it. */
 export function userFields(body: unknown): UserFields | string {
+  // The router parses JSON only when the Content-Type says so; anything else arrives as text.
+  if (typeof body === "string") return "body: expected JSON with Content-Type: application/json";
   const parsed = userBody.safeParse(body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -76,6 +76,9 @@ describe("emulator", () => {
         "GET /__admin/usage-meters/{name}",
         "PATCH /__admin/usage-meters/{name}/products/{id}",
         "PUT /__admin/usage-meters/{name}/proxy",
+        "GET /__admin/vca-accounts/{name}",
+        "PATCH /__admin/vca-accounts/{name}/users/{userName}",
+        "PUT /__admin/vca-accounts/{name}/terms",
       ]) {
         assert.ok(listed.includes(expected), `${expected} is listed`);
       }
