@@ -111,7 +111,9 @@ export class VcaUserProvider implements pulumi.dynamic.ResourceProvider {
     };
     const replaces = REPLACING_FIELDS.filter(differs);
     const changes = replaces.length > 0 || UPDATABLE_FIELDS.some(differs);
-    return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && !differs("vcaAccount") };
+    // Another user name: the new user exists before the old one goes. Another account name only: both names
+    // may point at one account, where creating first would adopt the user that the delete then removes.
+    return { changes, replaces, deleteBeforeReplace: differs("vcaAccount") && !differs("userName") };
   }
 
   async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {

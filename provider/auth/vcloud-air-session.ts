@@ -148,7 +148,7 @@ async function logInAs(
       status === 412
         ? `The terms of service are not accepted for ${user}: sign in to the vCloud Air portal in a browser as that user, accept them, then run again`
         : status === 401
-          ? "The user or password was refused: check them in the stack config"
+          ? "The user or password was refused: check them in the stack config (refresh and destroy use the config of the last pulumi up: add --run-program after correcting it)"
           : undefined,
   };
   const reply = await http.send(call);

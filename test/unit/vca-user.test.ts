@@ -102,9 +102,13 @@ describe("VcaUser provider", () => {
       assert.deepEqual(await diff({ userName: "jd@example.com" }), {
         changes: true,
         replaces: ["userName"],
+        deleteBeforeReplace: false,
+      });
+      assert.deepEqual(await diff({ vcaAccount: "legacy" }), {
+        changes: true,
+        replaces: ["vcaAccount"],
         deleteBeforeReplace: true,
       });
-      assert.deepEqual((await diff({ vcaAccount: "legacy" })).replaces, ["vcaAccount"]);
       assert.equal((await diff({ vcaAccount: "default" })).changes, false);
     });
   });
