@@ -46,7 +46,7 @@ export interface VcaUsageArgs extends VcaFunctionArgs {
 }
 
 /** Each field of `T` as an Input. */
-export type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+export type VcaOutputArgs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 export interface VcaServices {
   vcaAccount: string;
@@ -151,7 +151,7 @@ export async function getVcaServices(args: VcaFunctionArgs = {}): Promise<VcaSer
 }
 
 /** {@link getVcaServices} for Inputs; the result is secret when an argument is. */
-export function getVcaServicesOutput(args: Inputs<VcaFunctionArgs> = {}): pulumi.Output<VcaServices> {
+export function getVcaServicesOutput(args: VcaOutputArgs<VcaFunctionArgs> = {}): pulumi.Output<VcaServices> {
   return outputOf(args, getVcaServices);
 }
 
@@ -167,7 +167,7 @@ export async function getVcaVcloudSession(args: VcaVcloudSessionArgs): Promise<V
 }
 
 /** {@link getVcaVcloudSession} for Inputs; the whole result is secret (endpoint and token). */
-export function getVcaVcloudSessionOutput(args: Inputs<VcaVcloudSessionArgs>): pulumi.Output<VcaVcloudSession> {
+export function getVcaVcloudSessionOutput(args: VcaOutputArgs<VcaVcloudSessionArgs>): pulumi.Output<VcaVcloudSession> {
   return pulumi.secret(outputOf(args, getVcaVcloudSession));
 }
 
@@ -178,7 +178,7 @@ export async function getVcaPlans(args: VcaCollectionArgs = {}): Promise<VcaPlan
 }
 
 /** {@link getVcaPlans} for Inputs; the result is secret when an argument is. */
-export function getVcaPlansOutput(args: Inputs<VcaCollectionArgs> = {}): pulumi.Output<VcaPlans> {
+export function getVcaPlansOutput(args: VcaOutputArgs<VcaCollectionArgs> = {}): pulumi.Output<VcaPlans> {
   return outputOf(args, getVcaPlans);
 }
 
@@ -189,7 +189,7 @@ export async function getVcaInstances(args: VcaCollectionArgs = {}): Promise<Vca
 }
 
 /** {@link getVcaInstances} for Inputs; the result is secret when an argument is. */
-export function getVcaInstancesOutput(args: Inputs<VcaCollectionArgs> = {}): pulumi.Output<VcaInstances> {
+export function getVcaInstancesOutput(args: VcaOutputArgs<VcaCollectionArgs> = {}): pulumi.Output<VcaInstances> {
   return outputOf(args, getVcaInstances);
 }
 
@@ -200,7 +200,7 @@ export async function getBilledUsage(args: VcaUsageArgs): Promise<VcaUsage> {
 }
 
 /** {@link getBilledUsage} for Inputs; the result is secret when an argument is. */
-export function getBilledUsageOutput(args: Inputs<VcaUsageArgs>): pulumi.Output<VcaUsage> {
+export function getBilledUsageOutput(args: VcaOutputArgs<VcaUsageArgs>): pulumi.Output<VcaUsage> {
   return outputOf(args, getBilledUsage);
 }
 
@@ -211,6 +211,6 @@ export async function getUnbilledUsage(args: VcaUsageArgs): Promise<VcaUsage> {
 }
 
 /** {@link getUnbilledUsage} for Inputs; the result is secret when an argument is. */
-export function getUnbilledUsageOutput(args: Inputs<VcaUsageArgs>): pulumi.Output<VcaUsage> {
+export function getUnbilledUsageOutput(args: VcaOutputArgs<VcaUsageArgs>): pulumi.Output<VcaUsage> {
   return outputOf(args, getUnbilledUsage);
 }

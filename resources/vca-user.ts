@@ -87,7 +87,13 @@ export class VcaUserProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly context: ServiceClients) {}
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    const result = checkInputs(vcaUserInputs, news, this.context);
+    const checked = checkInputs(vcaUserInputs, news, this.context);
+    // A role still unknown in preview (another resource's output) is judged once known, like any field.
+    const roles = Array.isArray(news.roles) ? news.roles : [];
+    const failures = checked.failures?.filter(
+      (f) => !roles.some((r, i) => isUnknown(r) && f.property === `roles[${i}]`),
+    );
+    const result: pulumi.dynamic.CheckResult = failures?.length === 0 ? { inputs: news } : { ...checked, failures };
     const name = news.vcaAccount;
     const known = this.context.vcaAccountNames();
     if (typeof name === "string" && !isUnknown(name) && !known.includes(name)) {

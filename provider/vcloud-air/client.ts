@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { Call, Endpoint, HttpClient } from "../http/client";
 import { raw, xml } from "../http/codecs";
-import { ConfigError, ServiceError } from "../errors";
+import { ConfigError, InputError, ServiceError } from "../errors";
 import { registerSecret } from "../redact";
 import {
   VCLOUD_AIR_ACCEPT,
@@ -146,14 +146,16 @@ export class VcaClient {
     const references = await this.serviceReferences();
     const reference = references.find((s) => s["@serviceId"] === serviceId);
     if (!reference)
-      throw new ConfigError(
-        `vCloud Air account "${this.connection.name}" has no service ${serviceId} (it has: ${references.map((s) => s["@serviceId"]).join(", ") || "none"})`,
+      throw notThere(
+        "serviceId",
+        `account "${this.connection.name}" has no service ${serviceId} (it has: ${references.map((s) => s["@serviceId"]).join(", ") || "none"})`,
       );
     const compute = await this.compute(reference);
     const vdc = compute.VdcRef.find((v) => v["@name"] === vdcName);
     if (!vdc)
-      throw new ConfigError(
-        `vCloud Air service ${serviceId} has no virtual data centre "${vdcName}" (it has: ${compute.VdcRef.map((v) => v["@name"]).join(", ") || "none"})`,
+      throw notThere(
+        "vdcName",
+        `service ${serviceId} has no virtual data centre "${vdcName}" (it has: ${compute.VdcRef.map((v) => v["@name"]).join(", ") || "none"})`,
       );
     const link = findLink(vdc.Link, "down", "vcloudsession") ?? (await this.vdcSessionLink(vdc["@href"]));
     const answer = await this.follow56(
@@ -387,6 +389,11 @@ export class VcaClient {
     }
     return state;
   }
+}
+
+/** An argument that names something the account does not have. */
+function notThere(field: string, rule: string): InputError {
+  return new InputError({ resource: "vCloud Air session", issues: [{ field, rule }] });
 }
 
 /** One path segment: encoded, but `@` kept as is (RFC 3986 allows it in a path; user names are e-mail addresses). */

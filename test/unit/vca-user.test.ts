@@ -74,6 +74,13 @@ describe("VcaUser provider", () => {
     it("does not judge values still unknown in preview", async () => {
       const result = await providerWith(fakeClient()).check({}, { ...declared, email: UNKNOWN });
       assert.equal(result.failures, undefined);
+      const role = await providerWith(fakeClient()).check({}, { ...declared, roles: ["End User", UNKNOWN] });
+      assert.equal(role.failures, undefined);
+      const wrong = await providerWith(fakeClient()).check({}, { ...declared, roles: ["Root", UNKNOWN] });
+      assert.deepEqual(
+        wrong.failures?.map((f) => f.property),
+        ["roles[0]"],
+      );
     });
   });
 

@@ -205,7 +205,11 @@ describe("vCloud Air", () => {
       });
       assert.equal(redact(VCLOUD_TOKEN), "[REDACTED]");
       const error = await rejectionOf(client.vcloudSession("example-1101", "vdc-two"));
-      assert.match(error.message, /has no virtual data centre "vdc-two" \(it has: vdc-one\)/);
+      assert.equal(error.code, "INVALID_INPUTS");
+      assert.match(
+        error.message,
+        /vdcName: service example-1101 has no virtual data centre "vdc-two" \(it has: vdc-one\)/,
+      );
     });
 
     it("logs out with DELETE on the Session's remove link, once", async () => {
