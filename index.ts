@@ -47,5 +47,4 @@ export {
   VcaVcloudSession,
   VcaVcloudSessionArgs,
 } from "./functions/vcloud-air";
-export { ComputeService, VirtualDataCentre } from "./provider/vcloud-air/client";
-export { BillableUsage, Instance, Plan } from "./provider/vcloud-air/schemas";
+export { BillableUsage, ComputeService, VcaInstance, VcaPlan, VirtualDataCentre } from "./provider/vcloud-air/types";

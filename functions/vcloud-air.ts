@@ -6,8 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ComputeService, UsageQuery } from "../provider/vcloud-air/client";
-import { BillableUsage, Instance, Plan } from "../provider/vcloud-air/schemas";
+import { UsageQuery } from "../provider/vcloud-air/client";
+import { BillableUsage, ComputeService, VcaInstance, VcaPlan } from "../provider/vcloud-air/types";
 import { DEFAULT_VCA_ACCOUNT } from "../provider/vcloud-air/settings";
 import { outputOf, parseArgs, programClients } from "./program-clients";
 
@@ -67,12 +67,12 @@ export interface VcaVcloudSession {
 
 export interface VcaPlans {
   vcaAccount: string;
-  plans: Plan[];
+  plans: VcaPlan[];
 }
 
 export interface VcaInstances {
   vcaAccount: string;
-  instances: Instance[];
+  instances: VcaInstance[];
 }
 
 export interface VcaUsage {

@@ -18,7 +18,6 @@ import {
 } from "../auth/vcloud-air-session";
 import { findLink, ForeignLinkError, linkPath } from "./links";
 import {
-  BillableUsage,
   billableUsageSchema,
   ComputeDocument,
   computeDocument,
@@ -37,6 +36,7 @@ import {
   XML_LISTS,
 } from "./schemas";
 import { VcaConnection } from "./settings";
+import { BillableUsage, ComputeService } from "./types";
 
 export const SERVICE = "vCloud Air";
 
@@ -52,20 +52,6 @@ export interface UserSpec {
   familyName: string;
   /** Role names, e.g. `Account Administrator`. */
   roles: string[];
-}
-
-/** A 5.6 virtual data centre of a compute service. */
-export interface VirtualDataCentre {
-  name: string;
-  status?: string;
-}
-
-/** A 5.6 service with its virtual data centres. */
-export interface ComputeService {
-  serviceId: string;
-  serviceType?: string;
-  region?: string;
-  vdcs: VirtualDataCentre[];
 }
 
 /** A vCloud session for one virtual data centre (5.6 `VcloudSession`): a credential. */

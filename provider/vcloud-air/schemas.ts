@@ -167,4 +167,3 @@ export const oneUserSchema = z.preprocess((v) => {
  * where they are found under the usual names.
  */
 export const billableUsageSchema = z.looseObject({});
-export type BillableUsage = z.infer<typeof billableUsageSchema>;

@@ -69,6 +69,10 @@ const describe = (error: unknown): string => {
 };
 const options: EmulatorOptions = { quiet: true };
 const started: Promise<RunningEmulator> = startEmulator(options);
+const vcaUser = new vcpp.VcaUser("jane", { userName: "j@corp.example", email: "j@corp.example", givenName: "J", familyName: "D", roles: [vcpp.VCA_ROLES[0]] });
+export const vcaUserId: pulumi.Output<string> = vcaUser.userId;
+export const vcaPlans: pulumi.Output<vcpp.VcaPlan[]> = vcpp.getVcaPlansOutput({ filter: "region==LVG" }).plans;
+export const vcaServices: Promise<vcpp.ComputeService[]> = vcpp.getVcaServices().then((s) => s.services);
 export const used = [vcpp, emulator, outputs, info, pending, certificates, describe, started];
 `;
 
