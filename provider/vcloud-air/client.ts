@@ -188,7 +188,12 @@ export class VcaClient {
       { "@href": href },
     );
     const link = findLink(vdc.Vdc.Link, "down", "vcloudsession") ?? findLink(vdc.Vdc.Link, "down");
-    if (!link) throw this.missingLink("read virtual data centre", href, "the Vdc has no link to a vCloud session");
+    if (!link)
+      throw this.missingLink(
+        { operation: "read virtual data centre", method: "GET" },
+        href,
+        "the Vdc has no link to a vCloud session",
+      );
     return link;
   }
 
@@ -198,13 +203,13 @@ export class VcaClient {
     link: Pick<Link, "@href"> | undefined,
     missing = "no link to follow",
   ): Promise<z.infer<S>> {
-    if (!link) throw this.missingLink(call.operation, "", missing);
+    if (!link) throw this.missingLink(call, "", missing);
     let path: string;
     try {
       path = linkPath(this.http.endpoint.baseUrl, link["@href"]);
     } catch (error) {
       if (!(error instanceof ForeignLinkError)) throw error;
-      throw this.missingLink(call.operation, link["@href"], error.message);
+      throw this.missingLink(call, link["@href"], error.message);
     }
     return this.http.request(
       { ...call, path, codec: xml({ accept: VCLOUD_AIR_ACCEPT["5.6"], isArray: XML_LISTS }) },
@@ -212,12 +217,13 @@ export class VcaClient {
     );
   }
 
-  private missingLink(operation: string, href: string, why: string): ServiceError {
+  /** A link that is missing, or leads elsewhere: the answer is not what a 5.6 server sends. */
+  private missingLink(call: Pick<Call<z.ZodType>, "operation" | "method">, href: string, why: string): ServiceError {
     return new ServiceError({
       call: {
         service: SERVICE,
-        operation,
-        method: "GET",
+        operation: call.operation,
+        method: call.method,
         path: href ? new URL(href, this.connection.url).pathname : "",
       },
       detail: why,
