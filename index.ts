@@ -21,3 +21,25 @@ export {
   UsageMeterFunctionOutputArgs,
   UsageMeterInfo,
 } from "./functions/usage-meter";
+export {
+  RegistrationState,
+  UsageMeterRegistration,
+  UsageMeterRegistrationArgs,
+  UsageMeterRegistrationOutputs,
+} from "./resources/usage-meter-registration";
+export {
+  AgentRegistration,
+  GetAgentRegistrationArgs,
+  GetUsageReportArgs,
+  GetUsageReportsArgs,
+  getAgentRegistration,
+  getAgentRegistrationOutput,
+  getUsageReport,
+  getUsageReportOutput,
+  getUsageReports,
+  getUsageReportsOutput,
+  UsageReport,
+  UsageReportContent,
+  UsageReports,
+  UsageReportValue,
+} from "./functions/usage-insight";

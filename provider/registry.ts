@@ -8,6 +8,8 @@ import { ConfigError } from "./errors";
 import { ConfigSource, loadSharedSettings, SharedSettings } from "./settings";
 import { UsageMeterClient } from "./usage-meter/client";
 import { loadUsageMeterSettings, UsageMeterSettings } from "./usage-meter/settings";
+import { UsageInsightClient } from "./usage-insight/client";
+import { loadUsageInsightSettings, UsageInsightSettings } from "./usage-insight/settings";
 
 /** The services a provider or function can reach, each by its connection. */
 export interface ServiceClients {
@@ -16,11 +18,14 @@ export interface ServiceClients {
   usageMeter(name?: string): UsageMeterClient;
   /** Names that a resource's `usageMeter` input accepts. */
   usageMeterNames(): string[];
+  /** The Cloud Partner Navigator's Usage Insight service and agents API (`vcpp:cspApiToken`, `vcpp:usageInsightUrl`, …). */
+  usageInsight(): UsageInsightClient;
 }
 
 interface Configured {
   shared: SharedSettings;
   usageMeters: UsageMeterSettings;
+  usageInsight: UsageInsightSettings;
 }
 
 export class ClientRegistry implements ServiceClients {
@@ -30,7 +35,11 @@ export class ClientRegistry implements ServiceClients {
   /** Reads and validates every `vcpp:*` key that is set; missing keys fail only when a service needs them. */
   configure(get: ConfigSource): void {
     const shared = loadSharedSettings(get);
-    this.configured = { shared, usageMeters: loadUsageMeterSettings(get, shared) };
+    this.configured = {
+      shared,
+      usageMeters: loadUsageMeterSettings(get, shared),
+      usageInsight: loadUsageInsightSettings(get, shared),
+    };
     this.clients.clear();
   }
 
@@ -53,6 +62,18 @@ export class ClientRegistry implements ServiceClients {
 
   usageMeterNames(): string[] {
     return this.current().usageMeters.names();
+  }
+
+  usageInsight(): UsageInsightClient {
+    const { shared, usageInsight } = this.current();
+    return this.client(
+      "usage-insight",
+      () =>
+        new UsageInsightClient(usageInsight, {
+          maxConcurrency: shared.maxConcurrentRequests,
+          timeoutMs: shared.requestTimeoutMs,
+        }),
+    );
   }
 
   private client<T>(key: string, build: () => T): T {

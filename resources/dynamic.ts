@@ -8,12 +8,14 @@ import { ClientRegistry } from "../provider/registry";
 import { MeteredProductProvider } from "./metered-product";
 import { ProxyConfigProvider } from "./proxy-config";
 import type { ProviderKind } from "./shim";
+import { UsageMeterRegistrationProvider } from "./usage-meter-registration";
 
 const context = new ClientRegistry();
 
 const providers: Record<ProviderKind, Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>> = {
   MeteredProduct: new MeteredProductProvider(context),
   ProxyConfig: new ProxyConfigProvider(context),
+  UsageMeterRegistration: new UsageMeterRegistrationProvider(context),
 };
 
 export function provider(kind: ProviderKind): Required<pulumi.dynamic.ResourceProvider> {
