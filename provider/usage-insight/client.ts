@@ -162,7 +162,7 @@ export class UsageInsightClient {
   async withdrawAgent(agentId: string): Promise<boolean> {
     const http = this.agents("withdrawing a registration");
     const reply = await http.send(
-      { ...this.agentCall("withdraw agent", "DELETE", agentId), acceptStatuses: [404] },
+      { ...this.agentCall("withdraw agent", "DELETE", agentId), schema: ignoredBody, acceptStatuses: [404] },
       this.auth,
     );
     return reply.ok;
