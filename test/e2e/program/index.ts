@@ -2,11 +2,13 @@
 // so one program serves every scenario and each `pulumi up` step is a config change.
 import * as pulumi from "@pulumi/pulumi";
 import { MeteredProduct, MeteredProductArgs, ProxyConfig, ProxyConfigArgs } from "pulumi-vcpp";
+import { UsageMeterRegistration, UsageMeterRegistrationArgs } from "pulumi-vcpp";
 
 /** The declared resources; passwords are looked up by name in the secret `passwords` map. */
 interface Declared {
   proxies?: Record<string, Omit<ProxyConfigArgs, "password"> & { password?: string }>;
   products?: Record<string, Omit<MeteredProductArgs, "password"> & { password: string }>;
+  registrations?: Record<string, UsageMeterRegistrationArgs>;
 }
 
 const config = new pulumi.Config();
@@ -32,3 +34,11 @@ const products = Object.fromEntries(
 
 export const productIds = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.productId]));
 export const metered = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.metered]));
+
+const registrations = Object.fromEntries(
+  Object.entries(declared.registrations ?? {}).map(([name, args]) => [name, new UsageMeterRegistration(name, args)]),
+);
+export const registrationStates = Object.fromEntries(
+  Object.entries(registrations).map(([name, r]) => [name, r.registrationState]),
+);
+export const registrationLabels = Object.fromEntries(Object.entries(registrations).map(([name, r]) => [name, r.label]));
