@@ -20,13 +20,26 @@ import {
 } from "./core/router";
 import { EmulatorService } from "./core/service";
 import { usageMeterService } from "./usage-meter";
+import { cloudPartnerNavigatorService } from "./cloud-partner-navigator";
 
 export { Fault } from "./core/faults";
 export { LoggedRequest, UnhandledRequest, UnhandledRequestMode } from "./core/router";
 export { ApplianceAccess, ApplianceOptions, ApplianceState, EmulatedProduct } from "./usage-meter";
+export {
+  CloudPartnerNavigatorAccess,
+  CspApiTokenOptions,
+  CspOptions,
+  KnownAgentOptions,
+  MeteredProduct,
+  NewReport,
+  RegistrationChange,
+  RegistrationRecord,
+  ReportRecord,
+  UsageInsightOptions,
+} from "./cloud-partner-navigator";
 
 /** Every emulated service; adding one is one line here. */
-export const SERVICES = [usageMeterService] as const;
+export const SERVICES = [usageMeterService, cloudPartnerNavigatorService] as const;
 
 type Service = (typeof SERVICES)[number];
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
@@ -76,7 +89,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     quiet: options.quiet ?? false,
   });
   const core = coreAdmin(router);
-  const context = { certificates: new CertificateStore() };
+  const context = { certificates: new CertificateStore(), meteringAgents: new Map() };
   const services = (SERVICES as readonly EmulatorService<EmulatorOptions, object, object>[]).map((service) => ({
     name: service.name,
     ...service.start(options, context),
