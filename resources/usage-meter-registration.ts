@@ -355,17 +355,23 @@ function matches(spec: RegistrationSpec, status: RegistrationStatus): boolean {
   return status.state === "no-contract" && spec.contractNumber === undefined;
 }
 
-/** A registration under another contract is someone else's decision: reported, never overridden. */
+/**
+ * A registration under another contract (or with a contract where none is declared, or none where
+ * one is) is someone else's decision: reported, never overridden, and nothing is sent.
+ */
 function refuseOtherContract(spec: RegistrationSpec, status: RegistrationStatus): void {
-  if (status.state !== "registered" || spec.contractNumber === undefined) return;
-  if (status.contractNumber === spec.contractNumber) return;
+  if (status.state !== "registered" && status.state !== "no-contract") return;
+  const current = status.state === "registered" ? status.contractNumber : undefined;
+  if (current === spec.contractNumber) return;
+  const registered = current === undefined ? "without a contract" : `with contract ${current}`;
+  const declared = spec.contractNumber === undefined ? "none is declared" : `not ${spec.contractNumber}`;
   throw new ResourceError({
     resource: RESOURCE,
     code: "CONFLICT",
     message:
-      `${RESOURCE}: agent ${spec.agentId} is already registered with contract ${status.contractNumber}, not ${spec.contractNumber}. ` +
-      "It was not registered again: withdraw the existing registration in the Cloud Partner Navigator (or through a resource with withdrawOnDelete: true) first, or declare contract " +
-      status.contractNumber,
+      `${RESOURCE}: agent ${spec.agentId} is already registered ${registered}, ${declared}. ` +
+      "It was not registered again: withdraw the existing registration in the Cloud Partner Navigator (or through a resource with withdrawOnDelete: true) first, or declare " +
+      (current === undefined ? "no contractNumber" : `contractNumber ${current}`),
   });
 }
 

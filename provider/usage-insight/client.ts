@@ -145,7 +145,11 @@ export class UsageInsightClient {
         acceptStatuses: [412],
       };
       const reply = await http.send(call, this.auth);
-      if (reply.ok) return this.requireAgent(agentId);
+      if (reply.ok) {
+        // The agents API answers the updated agent; an answer without one is read back.
+        const updated = agentSchema.safeParse(reply.body);
+        return updated.success ? updated.data : this.requireAgent(agentId);
+      }
       if (attempt === 2)
         throw new ServiceError({
           call: http.describe(call),
@@ -245,6 +249,8 @@ function usageInsightHint(status: number | undefined): string | undefined {
     return "The access token was refused: generate a new API token in the Cloud Partner Navigator and set it with pulumi config set --secret vcpp:cspApiToken";
   if (status === 404)
     return "Usage Insight does not know this agent: the Usage Meter must have reached the cloud (or uploaded its data offline) before it can be registered; check agentId and vcpp:usageInsightUrl";
+  if (status === 409)
+    return "The agent is already registered with other settings (another contract, or another label, mode or site): a registration is never overridden; change label and meteringMode in place, or withdraw the registration in the Cloud Partner Navigator first";
   if (status === 400)
     return "Usage Insight refused the registration: check contractNumber, meteringMode, connectivityMode and version (a concrete major.minor such as 4.8, never 4.x)";
   return undefined;
