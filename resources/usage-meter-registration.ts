@@ -221,7 +221,9 @@ export class UsageMeterRegistrationProvider implements pulumi.dynamic.ResourcePr
     const outs = outputs(props, status, agent);
     warnAbout(outs, props.contractNumber);
     const inputs = inputsOf(usageMeterRegistrationInputs, outs);
+    // Not what the program declares when read from the appliance; version is never compared (see diff).
     if (outs.usageMeter !== undefined) delete inputs.agentId;
+    delete inputs.version;
     return { id, props: outs, inputs };
   }
 
