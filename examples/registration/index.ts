@@ -2,7 +2,13 @@
 // commit contract through Usage Insight, and the references of its latest usage reports.
 // The appliance and the Cloud Partner Navigator come from vcpp:* stack config (vcpp:cspApiToken a secret).
 import * as pulumi from "@pulumi/pulumi";
-import { getUsageMeterInfoOutput, getUsageReports, UsageMeterRegistration, UsageReport } from "pulumi-vcpp";
+import {
+  getUsageMeterInfoOutput,
+  getUsageReport,
+  getUsageReports,
+  UsageMeterRegistration,
+  UsageReport,
+} from "pulumi-vcpp";
 
 const config = new pulumi.Config();
 
@@ -38,3 +44,10 @@ export const contractNumber = registration.contractNumber;
 export const reportsMonth = latest.month;
 /** What getUsageReport needs to download one: pass an entry as it is. */
 export const latestReportRefs = latest.reports;
+
+/** The first of them, downloaded (length and MD5 verified), gunzipped and parsed: its columns and row count. */
+export const latestReportSummary = latest.reports.apply(async (reports) => {
+  if (!reports.length) return undefined;
+  const { ref, columns, rows } = await getUsageReport(reports[0]);
+  return { ref, reportType: reports[0].reportType, columns, rows: rows.length };
+});
