@@ -452,4 +452,41 @@ describe("emulator: Usage Insight", () => {
         assert.ok((await download(c, added.ref)).raw.length < added.contentLength);
       }, immediate));
   });
+
+  describe("admin over HTTP", () => {
+    const admin = (e: RunningEmulator, method: string, path: string, body?: unknown) =>
+      plainRequest(e.caPem, method, `${e.url}/__admin${path}`, { body });
+
+    it("lists its operations in the index, changes a registration as the portal would, and names a bad field", () =>
+      withEmulator(async (e) => {
+        const index = (await admin(e, "GET", "/")).json() as { routes: Array<{ method: string; path: string }> };
+        const listed = index.routes.map((r) => `${r.method} ${r.path}`);
+        for (const expected of [
+          "POST /__admin/csp/api-tokens/revoke",
+          "POST /__admin/csp/expire-access-tokens",
+          "PATCH /__admin/usage-insight/registrations/{agentId}",
+          "PUT /__admin/usage-insight/registrations/{agentId}/hold",
+          "POST /__admin/usage-insight/reports/corrupt",
+        ])
+          assert.ok(listed.includes(expected), expected);
+        const c = await Caller.of(e);
+        const agentId = uuidOf(e);
+        await c.register(registration(agentId));
+        const bad = await admin(e, "PATCH", `/usage-insight/registrations/${agentId}`, { meteringMode: "FREE" });
+        assert.equal(bad.status, 400);
+        assert.match((bad.json() as { errMessage: string }).errMessage, /meteringMode/);
+        const changed = await admin(e, "PATCH", `/usage-insight/registrations/${agentId}`, { label: "portal" });
+        assert.equal(changed.status, 200);
+        assert.equal((changed.json() as { agentSequence: number }).agentSequence, 2);
+        assert.equal((await c.agent(agentId)).label, "portal");
+        assert.equal((await admin(e, "PATCH", "/usage-insight/registrations/nobody", { label: "x" })).status, 400);
+        assert.equal((await admin(e, "POST", "/csp/expire-access-tokens")).status, 200);
+        assert.equal((await c.status(agentId)).status, 401);
+        assert.deepEqual((await admin(e, "GET", "/csp")).json(), {
+          exchanges: { api_token: 1, refresh_token: 0 },
+          apiTokens: 1,
+          accessTokens: 1,
+        });
+      }, immediate));
+  });
 });
