@@ -129,7 +129,11 @@ export function authenticated(
     pattern,
     handle: (req) => {
       const caller = callerOf(csp, req);
-      return caller ? handler(caller, req) : uiError(401, "Missing, invalid or expired access token");
+      if (caller) return handler(caller, req);
+      return {
+        ...uiError(401, "Missing, invalid or expired access token"),
+        headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+      };
     },
   };
 }

@@ -29,6 +29,7 @@ describe("emulator: CSP token exchange", () => {
       assert.equal(typeof body.access_token, "string");
       assert.equal((await probe(e, body.access_token as string)).status, 404);
       assert.deepEqual(e.admin.cspExchanges(), { api_token: 1, refresh_token: 0 });
+      assert.deepEqual(e.writes(), [], "an exchange changes nothing");
     }));
 
   it("still accepts the deprecated refresh_token field, and counts exchanges by field", () =>
@@ -109,6 +110,7 @@ describe("emulator: CSP token exchange", () => {
           for (const bearer of [fresh, "never-issued", undefined]) {
             const answer = await plainRequest(e.caPem, method, url, { bearer, body });
             assert.equal(answer.status, 401, `${method} ${url}`);
+            assert.match(String(answer.headers["www-authenticate"]), /^Bearer /);
           }
         }
         assert.equal((await probe(e, await accessToken(e))).status, 404, "a new exchange works again");

@@ -405,6 +405,7 @@ describe("emulator: Usage Insight", () => {
         assert.equal((await download(c, report.ref, "*/*")).status, 406);
         assert.equal((await download(c, report.ref, `application/json, ${TSV_GZIP}`)).status, 200);
         assert.equal((await download(c, "no-such-ref")).status, 404);
+        assert.equal((await c.insight("GET", "/reports", { headers: { accept: TSV_GZIP } })).status, 400);
         const stranger = await Caller.of(e, e.admin.addApiToken("another-org"));
         assert.equal((await download(stranger, report.ref)).status, 404);
         assert.deepEqual((await stranger.insight("GET", `/reports/${year}/${month}`)).json(), {});
