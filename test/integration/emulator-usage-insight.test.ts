@@ -103,6 +103,8 @@ describe("emulator: Usage Insight", () => {
         assert.equal((await c.register(registration(agentId))).status, 202, "still in progress");
         e.admin.holdRegistration(agentId, false);
         assert.equal((await c.register(registration(agentId))).status, 201);
+        const { agentId: _, label, contractNumber } = registration(agentId);
+        assert.equal((await c.register({ agentId, label, contractNumber })).status, 201, "fields left out match");
         assert.equal((await c.status(agentId)).status, 200);
       }));
 
