@@ -88,9 +88,9 @@ describe("emulator: CSP token exchange", () => {
       async (e) => {
         const short = await accessToken(e);
         const answer = (await exchange(e, { api_token: e.cspApiToken })).json() as { expires_in: number };
-        assert.equal(answer.expires_in, 1);
+        assert.equal(answer.expires_in, 2);
         assert.equal((await probe(e, short)).status, 404);
-        await new Promise((resolve) => setTimeout(resolve, 1100));
+        await new Promise((resolve) => setTimeout(resolve, 2100));
         assert.equal((await probe(e, short)).status, 401);
 
         const fresh = await accessToken(e);
@@ -115,7 +115,7 @@ describe("emulator: CSP token exchange", () => {
         }
         assert.equal((await probe(e, await accessToken(e))).status, 404, "a new exchange works again");
       },
-      { csp: { accessTokenLifetimeSeconds: 1 } },
+      { csp: { accessTokenLifetimeSeconds: 2 } },
     ));
 
   it("knows several API tokens, each of its organisation, and generates new ones by hand", () =>

@@ -86,12 +86,12 @@ describe("emulator: Usage Insight", () => {
           const progress = await c.status(agentId);
           assert.equal(progress.status, 202);
           assert.match(String(progress.headers["agent-registration-progress"]), /^\d{1,2}$/);
-          await sleep(450);
+          await sleep(1600);
           const done = await c.status(agentId);
           assert.equal(done.status, 200);
           assert.deepEqual(done.json(), { contractNumber: "1012345", siteName: "Site A" });
         },
-        { usageInsight: { registrationDelayMs: 300 } },
+        { usageInsight: { registrationDelayMs: 1500 } },
       ));
 
     it("answers 201 to the same registration again, and 202 again while it is still in progress", () =>
