@@ -129,7 +129,11 @@ export function authenticated(
     pattern,
     handle: (req) => {
       const caller = callerOf(csp, req);
-      return caller ? handler(caller, req) : uiError(401, "Missing, invalid or expired access token");
+      if (caller) return handler(caller, req);
+      return {
+        ...uiError(401, "Missing, invalid or expired access token"),
+        headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+      };
     },
   };
 }
@@ -168,11 +172,11 @@ function register(state: UsageInsightState, caller: Caller, req: EmulatorRequest
   const agentId = body.agentId as string;
   const agent = agentOf(state, agentId);
   if (!agent) return uiError(404, `Agent ${agentId} is not known`);
-  const wanted = {
+  // What the request names; the modes' defaults apply to a new registration only.
+  const sent = {
     label: body.label as string,
-    meteringMode: (body.meteringMode as string | undefined) ?? "PRODUCTION",
-    connectivityMode: (body.connectivityMode as string | undefined) ?? "ONLINE",
-    contractNumber: body.contractNumber as string | undefined,
+    meteringMode: body.meteringMode as string | undefined,
+    connectivityMode: body.connectivityMode as string | undefined,
     siteName: body.siteName as string | undefined,
   };
   const accepted = { status: 202, headers: { location: `${LOCATION_PREFIX}${agentId}` } };
@@ -180,18 +184,16 @@ function register(state: UsageInsightState, caller: Caller, req: EmulatorRequest
   if (existing && !existing.deleted) {
     if (existing.organizationId !== caller.organizationId)
       return uiError(409, `Agent ${agentId} is registered by another organization`);
-    if (existing.contractNumber !== wanted.contractNumber)
-      return uiError(
-        409,
-        `Agent ${agentId} is already registered ${existing.contractNumber ? `with contract ${existing.contractNumber}` : "without a contract"}`,
-      );
-    const differing = (Object.keys(wanted) as Array<keyof typeof wanted>).filter(
-      (k) => wanted[k] !== undefined && wanted[k] !== existing[k],
+    const how = existing.contractNumber ? `with contract ${existing.contractNumber}` : "without a contract";
+    if (existing.contractNumber !== body.contractNumber)
+      return uiError(409, `Agent ${agentId} is already registered ${how}`);
+    const differing = (Object.keys(sent) as Array<keyof typeof sent>).filter(
+      (k) => sent[k] !== undefined && sent[k] !== existing[k],
     );
     if (differing.length > 0)
       return uiError(
         409,
-        `Agent ${agentId} is already registered with contract ${String(existing.contractNumber)} but a different ${differing.join(", ")}; change it through the usage metering agents API`,
+        `Agent ${agentId} is already registered ${how} but a different ${differing.join(", ")}; change it through the usage metering agents API`,
       );
     return inProgress(existing) ? accepted : { status: 201 };
   }
@@ -200,7 +202,10 @@ function register(state: UsageInsightState, caller: Caller, req: EmulatorRequest
   state.registrations.set(agentId, {
     agentId,
     organizationId: caller.organizationId,
-    ...wanted,
+    ...sent,
+    meteringMode: sent.meteringMode ?? "PRODUCTION",
+    connectivityMode: sent.connectivityMode ?? "ONLINE",
+    contractNumber: body.contractNumber as string | undefined,
     version: (body.version as string | undefined) ?? agent.version,
     modifiedAt: stamp,
     effectiveFrom: stamp,

@@ -13,7 +13,7 @@
  *   same bytes. A report never changes once made (what the portal keeps is immutable);
  * - answers a future month with an empty list, a month outside 1–12 or a year not of four
  *   digits with 400, a download whose `Accept` is not the report's content type (`*` included)
- *   with 406, and an unknown reference with 404;
+ *   with 406, an unknown reference with 404 and a missing one with 400;
  * - uses opaque references in standard base64 (`+`, `/`, `=`): a client must encode them.
  */
 import { createHash } from "node:crypto";
@@ -139,7 +139,9 @@ export function reportRoutes(state: UsageInsightState, reports: ReportsState, cs
   };
   return [
     route("GET", "", (caller, req) => {
-      const report = reports.reports.get(req.query.get("ref") ?? "");
+      const ref = req.query.get("ref");
+      if (!ref) return uiError(400, "ref is required: the reference of a report, from the list of a month");
+      const report = reports.reports.get(ref);
       if (!report || report.organizationId !== caller.organizationId)
         return uiError(404, "No report has this reference");
       const accepted = String(req.headers.accept ?? "")

@@ -1,4 +1,7 @@
 import { strict as assert } from "node:assert";
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { EmulatorOptions, RunningEmulator } from "../../emulator";
 import { withEmulator } from "../helpers/emulator";
 import { plainRequest } from "../helpers/plain-https";
@@ -26,6 +29,7 @@ describe("emulator: CSP token exchange", () => {
       assert.equal(typeof body.access_token, "string");
       assert.equal((await probe(e, body.access_token as string)).status, 404);
       assert.deepEqual(e.admin.cspExchanges(), { api_token: 1, refresh_token: 0 });
+      assert.deepEqual(e.writes(), [], "an exchange changes nothing");
     }));
 
   it("still accepts the deprecated refresh_token field, and counts exchanges by field", () =>
@@ -84,9 +88,9 @@ describe("emulator: CSP token exchange", () => {
       async (e) => {
         const short = await accessToken(e);
         const answer = (await exchange(e, { api_token: e.cspApiToken })).json() as { expires_in: number };
-        assert.equal(answer.expires_in, 1);
+        assert.equal(answer.expires_in, 2);
         assert.equal((await probe(e, short)).status, 404);
-        await new Promise((resolve) => setTimeout(resolve, 1100));
+        await new Promise((resolve) => setTimeout(resolve, 2100));
         assert.equal((await probe(e, short)).status, 401);
 
         const fresh = await accessToken(e);
@@ -106,11 +110,12 @@ describe("emulator: CSP token exchange", () => {
           for (const bearer of [fresh, "never-issued", undefined]) {
             const answer = await plainRequest(e.caPem, method, url, { bearer, body });
             assert.equal(answer.status, 401, `${method} ${url}`);
+            assert.match(String(answer.headers["www-authenticate"]), /^Bearer /);
           }
         }
         assert.equal((await probe(e, await accessToken(e))).status, 404, "a new exchange works again");
       },
-      { csp: { accessTokenLifetimeSeconds: 1 } },
+      { csp: { accessTokenLifetimeSeconds: 2 } },
     ));
 
   it("knows several API tokens, each of its organisation, and generates new ones by hand", () =>
@@ -131,4 +136,53 @@ describe("emulator: CSP token exchange", () => {
         },
       },
     ));
+
+  describe("command line", () => {
+    const CLI = join(__dirname, "../../emulator/cli.js");
+
+    it("prints stack config for the cloud side that works: the token it names buys an access token", async () => {
+      const child = spawn(process.execPath, [
+        CLI,
+        "--csp-api-token",
+        "cli-token:cli-org",
+        "--csp-token-lifetime",
+        "60",
+      ]);
+      try {
+        let out = "";
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on("data", (chunk: Buffer) => {
+            out += chunk.toString();
+            if (out.includes("Ctrl-C stops it.")) resolve();
+          });
+          child.on("exit", (code) => reject(new Error(`the emulator exited (${code}): ${out}`)));
+        });
+        const config = (key: string) =>
+          new RegExp(`pulumi config set (?:--secret )?vcpp:${key} '?([^'\\s]+)`).exec(out)?.[1];
+        assert.equal(config("cspApiToken"), "cli-token");
+        assert.match(config("usageInsightUrl") ?? "", /\/usage\/api\/v1$/);
+        assert.match(config("usageMeteringAgentsUrl") ?? "", /\/usage-metering-agents$/);
+        const caFile = /CA certificate: (\S+)/.exec(out)?.[1] as string;
+        const answer = await plainRequest(readFileSync(caFile, "utf8"), "POST", `${config("cspUrl")}${TOKEN_PATH}`, {
+          form: { api_token: "cli-token" },
+        });
+        assert.equal(answer.status, 200);
+        assert.equal((answer.json() as { expires_in: number }).expires_in, 60);
+      } finally {
+        child.kill("SIGTERM");
+      }
+    });
+
+    it("refuses a bad lifetime or token as a usage error", () => {
+      for (const args of [
+        ["--csp-token-lifetime", "soon"],
+        ["--registration-delay", "1.5"],
+        ["--csp-api-token", "a b"],
+      ]) {
+        const run = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+        assert.equal(run.status, 2, args.join(" "));
+        assert.match(run.stderr, new RegExp(`^emulator: ${args[0]} `));
+      }
+    });
+  });
 });

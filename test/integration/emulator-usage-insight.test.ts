@@ -86,12 +86,12 @@ describe("emulator: Usage Insight", () => {
           const progress = await c.status(agentId);
           assert.equal(progress.status, 202);
           assert.match(String(progress.headers["agent-registration-progress"]), /^\d{1,2}$/);
-          await sleep(450);
+          await sleep(1600);
           const done = await c.status(agentId);
           assert.equal(done.status, 200);
           assert.deepEqual(done.json(), { contractNumber: "1012345", siteName: "Site A" });
         },
-        { usageInsight: { registrationDelayMs: 300 } },
+        { usageInsight: { registrationDelayMs: 1500 } },
       ));
 
     it("answers 201 to the same registration again, and 202 again while it is still in progress", () =>
@@ -103,6 +103,8 @@ describe("emulator: Usage Insight", () => {
         assert.equal((await c.register(registration(agentId))).status, 202, "still in progress");
         e.admin.holdRegistration(agentId, false);
         assert.equal((await c.register(registration(agentId))).status, 201);
+        const { agentId: _, label, contractNumber } = registration(agentId);
+        assert.equal((await c.register({ agentId, label, contractNumber })).status, 201, "fields left out match");
         assert.equal((await c.status(agentId)).status, 200);
       }));
 
@@ -405,6 +407,7 @@ describe("emulator: Usage Insight", () => {
         assert.equal((await download(c, report.ref, "*/*")).status, 406);
         assert.equal((await download(c, report.ref, `application/json, ${TSV_GZIP}`)).status, 200);
         assert.equal((await download(c, "no-such-ref")).status, 404);
+        assert.equal((await c.insight("GET", "/reports", { headers: { accept: TSV_GZIP } })).status, 400);
         const stranger = await Caller.of(e, e.admin.addApiToken("another-org"));
         assert.equal((await download(stranger, report.ref)).status, 404);
         assert.deepEqual((await stranger.insight("GET", `/reports/${year}/${month}`)).json(), {});
@@ -450,6 +453,43 @@ describe("emulator: Usage Insight", () => {
         assert.notEqual(createHash("md5").update(corrupted.raw).digest("hex"), added.checksum);
         e.admin.corruptReport(added.ref, "length");
         assert.ok((await download(c, added.ref)).raw.length < added.contentLength);
+      }, immediate));
+  });
+
+  describe("admin over HTTP", () => {
+    const admin = (e: RunningEmulator, method: string, path: string, body?: unknown) =>
+      plainRequest(e.caPem, method, `${e.url}/__admin${path}`, { body });
+
+    it("lists its operations in the index, changes a registration as the portal would, and names a bad field", () =>
+      withEmulator(async (e) => {
+        const index = (await admin(e, "GET", "/")).json() as { routes: Array<{ method: string; path: string }> };
+        const listed = index.routes.map((r) => `${r.method} ${r.path}`);
+        for (const expected of [
+          "POST /__admin/csp/api-tokens/revoke",
+          "POST /__admin/csp/expire-access-tokens",
+          "PATCH /__admin/usage-insight/registrations/{agentId}",
+          "PUT /__admin/usage-insight/registrations/{agentId}/hold",
+          "POST /__admin/usage-insight/reports/corrupt",
+        ])
+          assert.ok(listed.includes(expected), expected);
+        const c = await Caller.of(e);
+        const agentId = uuidOf(e);
+        await c.register(registration(agentId));
+        const bad = await admin(e, "PATCH", `/usage-insight/registrations/${agentId}`, { meteringMode: "FREE" });
+        assert.equal(bad.status, 400);
+        assert.match((bad.json() as { errMessage: string }).errMessage, /meteringMode/);
+        const changed = await admin(e, "PATCH", `/usage-insight/registrations/${agentId}`, { label: "portal" });
+        assert.equal(changed.status, 200);
+        assert.equal((changed.json() as { agentSequence: number }).agentSequence, 2);
+        assert.equal((await c.agent(agentId)).label, "portal");
+        assert.equal((await admin(e, "PATCH", "/usage-insight/registrations/nobody", { label: "x" })).status, 400);
+        assert.equal((await admin(e, "POST", "/csp/expire-access-tokens")).status, 200);
+        assert.equal((await c.status(agentId)).status, 401);
+        assert.deepEqual((await admin(e, "GET", "/csp")).json(), {
+          exchanges: { api_token: 1, refresh_token: 0 },
+          apiTokens: 1,
+          accessTokens: 1,
+        });
       }, immediate));
   });
 });
