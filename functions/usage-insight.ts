@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Report } from "../provider/usage-insight/schemas";
+import { dropUndefined } from "../resources/validation";
 import { outputOf, parseArgs, programClients } from "./program-clients";
 
 /** One usage report, as listed; pass it to {@link getUsageReport} to read it. */
@@ -211,8 +212,4 @@ export function typedRows(lines: Record<string, string>[]): Pick<UsageReportCont
     ),
   );
   return { columns, rows };
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

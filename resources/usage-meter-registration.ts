@@ -272,7 +272,7 @@ export class UsageMeterRegistrationProvider implements pulumi.dynamic.ResourcePr
   ): Promise<boolean> {
     if (news.agentId !== undefined) return isUnknown(news.agentId) || news.agentId !== id;
     if (typeof news.usageMeter !== "string" || isUnknown(news.usageMeter)) return true;
-    if (!usageMeterChanged(olds.usageMeter, news.usageMeter)) return false;
+    if (olds.usageMeter !== undefined && !usageMeterChanged(olds.usageMeter, news.usageMeter)) return false;
     // Another name may be the same appliance: only its UUID says.
     return (await this.context.usageMeter(news.usageMeter).agentInfo()).uuid !== id;
   }
@@ -291,6 +291,8 @@ export class UsageMeterRegistrationProvider implements pulumi.dynamic.ResourcePr
     if (status.state === "in-progress") {
       log.info(`${RESOURCE}: a registration of agent ${spec.agentId} is already in progress; following it`);
       status = await this.follow(client, spec.agentId, timeoutSeconds);
+      // Still under way: someone's registration is not answered with a second one.
+      if (status.state === "in-progress") return { status, registeredNow: false };
     }
     refuseOtherContract(spec, status);
     if (matches(spec, status)) {
@@ -418,8 +420,8 @@ function outputs(
   status: RegistrationStatus,
   agent: Agent | undefined,
 ): UsageMeterRegistrationOutputs {
-  const registrationState: RegistrationState =
-    status.state === "not-registered" ? "in-progress" : status.state === "registered" ? "registered" : status.state;
+  // Not there right after a POST the service accepted: taken as still starting (the next refresh tells).
+  const registrationState: RegistrationState = status.state === "not-registered" ? "in-progress" : status.state;
   return dropUndefined({
     agentId: declared.agentId,
     usageMeter: declared.usageMeter,

@@ -160,6 +160,23 @@ describe("UsageMeterRegistration against the emulator", () => {
       assert.equal(posts(emulator).length, 1);
     }));
 
+  it("follows a registration someone else started rather than sending another, even past the timeout", () =>
+    withEmulator(async (emulator) => {
+      const client = contextFor(emulator, cloudConfig(emulator)).usageInsight();
+      emulator.admin.setRegistrationDelay(60_000);
+      await client.register({
+        agentId: uuidOf(emulator),
+        label: "um-lyon",
+        contractNumber: "12345678",
+        meteringMode: "TEST",
+        connectivityMode: "ONLINE",
+      });
+      emulator.admin.clearRequests();
+      const { outs } = await create(providerFor(emulator), { ...declared, registrationTimeoutSeconds: 1 });
+      assert.equal(outs.registrationState, "in-progress");
+      assert.deepEqual(emulator.writes(), [], "no second registration");
+    }));
+
   it("registers without a contract as no-contract, and refuses to add a contract to it by registering again", () =>
     withEmulator(async (emulator) => {
       const { outs } = await create(providerFor(emulator), { ...declared, contractNumber: undefined });

@@ -415,6 +415,9 @@ describe("UsageMeterRegistration (provider, scripted service)", () => {
       assert.deepEqual((await provider.diff(AGENT, { ...olds, usageMeter: "default" }, viaName)).replaces, []);
       agentInfo.resolves({ uuid: "11111111-2222-3333-4444-555555555555", major_version: 4, minor_version: 8 });
       assert.deepEqual((await provider.diff(AGENT, { ...olds, usageMeter: "default" }, viaName)).replaces, ["agentId"]);
+      // Declared by agentId before: the appliance's UUID decides, even for the default appliance.
+      const viaDefault = { ...news, agentId: undefined, usageMeter: "default" };
+      assert.deepEqual((await provider.diff(AGENT, olds, viaDefault)).replaces, ["agentId"]);
     });
   });
 
