@@ -11,13 +11,8 @@ import {
   RegistrationStatus,
   UsageInsightClient,
 } from "../provider/usage-insight/client";
-import {
-  Agent,
-  CONNECTIVITY_MODES,
-  ConnectivityMode,
-  METERING_MODES,
-  MeteringMode,
-} from "../provider/usage-insight/schemas";
+import { Agent } from "../provider/usage-insight/schemas";
+import { CONNECTIVITY_MODES, ConnectivityMode, METERING_MODES, MeteringMode } from "../provider/usage-insight/modes";
 import { shimFor } from "./shim";
 import {
   checkInputs,
@@ -182,8 +177,11 @@ export class UsageMeterRegistrationProvider implements pulumi.dynamic.ResourcePr
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.DiffResult> {
     const before = olds as unknown as Record<string, unknown>;
-    const differs = (field: string) =>
-      isUnknown(news[field]) || (before[field] ?? DEFAULTS[field]) !== (news[field] ?? DEFAULTS[field]);
+    const differs = (field: string) => {
+      // A site left undeclared is whatever the portal says: only a declared one is compared.
+      if (field === "siteName" && news.siteName === undefined) return false;
+      return isUnknown(news[field]) || (before[field] ?? DEFAULTS[field]) !== (news[field] ?? DEFAULTS[field]);
+    };
     const agentChanged = await this.agentChanged(id, olds, news);
     const replaces = [...(agentChanged ? ["agentId"] : []), ...REPLACING_FIELDS.filter(differs)];
     const changes = replaces.length > 0 || [...AGENT_FIELDS, ...RECORDED_FIELDS].some(differs);

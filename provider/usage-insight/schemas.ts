@@ -10,10 +10,7 @@ const optionalText = z.string().nullish().transform(absentAsUndefined);
 /** A text or a number, kept as text (contract numbers and report references). */
 const textish = z.union([z.string().min(1), z.number().transform(String)]);
 
-export const METERING_MODES = ["TEST", "PRODUCTION"] as const;
-export type MeteringMode = (typeof METERING_MODES)[number];
-export const CONNECTIVITY_MODES = ["ONLINE", "OFFLINE"] as const;
-export type ConnectivityMode = (typeof CONNECTIVITY_MODES)[number];
+export { CONNECTIVITY_MODES, ConnectivityMode, METERING_MODES, MeteringMode } from "./modes";
 
 /** `GET /agent-registrations/{agentId}` 200: the linked contract. */
 export const registrationSchema = z

@@ -396,6 +396,7 @@ describe("UsageMeterRegistration (provider, scripted service)", () => {
         deleteBeforeReplace: false,
       });
       assert.equal((await provider.diff(AGENT, olds, { ...news, version: "4.9" })).changes, false);
+      assert.equal((await provider.diff(AGENT, { ...olds, siteName: "set-in-portal" }, news)).changes, false);
       assert.deepEqual(await provider.diff(AGENT, olds, { ...news, contractNumber: "87654321", siteName: "Lyon" }), {
         changes: true,
         replaces: ["contractNumber", "siteName"],
