@@ -176,7 +176,7 @@ describe("serialized providers", () => {
       const sessions = [...emulator.admin.appliance().sessions.keys()];
       assert.equal(sessions.length, 1);
 
-      for (const kind of KINDS) {
+      for (const kind of [...KINDS, "UsageMeterRegistration"] as const) {
         const serialized = await serialize(kind);
         const { text } = serialized;
         assert.equal(serialized.containsSecrets, false);
