@@ -1,7 +1,13 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { forgetProgramClients } from "../../functions/program-clients";
-import { getAgentRegistration, getUsageReport, getUsageReports } from "../../functions/usage-insight";
+import {
+  getAgentRegistration,
+  getAgentRegistrationOutput,
+  getUsageReport,
+  getUsageReports,
+  getUsageReportsOutput,
+} from "../../functions/usage-insight";
 import { ResourceError, ServiceError } from "../../provider/errors";
 import {
   UsageMeterRegistrationOutputs,
@@ -324,6 +330,18 @@ describe("Usage Insight functions against the emulator", () => {
       assert.equal(error.code, "INTEGRITY");
       assert.match(error.message, /MD5/);
     }));
+
+  it("the Output forms take Inputs and answer as their Promise forms do", () =>
+    withEmulator(async (emulator) => {
+      programConfig(emulator);
+      await create(providerFor(emulator), declared);
+      const agentId = pulumi.output(uuidOf(emulator));
+      const value = <T>(output: pulumi.Output<T>) => (output as unknown as { promise(): Promise<T> }).promise();
+      const registration = await value(getAgentRegistrationOutput({ agentId }));
+      assert.equal(registration.contractNumber, "12345678");
+      const reports = await value(getUsageReportsOutput({ ...thisMonth, agentId }));
+      assert.deepEqual(reports, await getUsageReports({ ...thisMonth, agentId: uuidOf(emulator) }));
+    }, FAST));
 
   it("refuses a month out of 1–12 and a year in the future, before any call", () =>
     withEmulator(async (emulator) => {
