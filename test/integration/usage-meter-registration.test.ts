@@ -373,6 +373,28 @@ describe("Usage Insight functions against the emulator", () => {
       assert.equal(emulator.admin.cspExchanges().api_token, 2);
     }, FAST));
 
+  it("a revoked API token fails with what to do, and the token appears nowhere in the error", () =>
+    withEmulator(async (emulator) => {
+      programConfig(emulator);
+      emulator.admin.revokeApiToken(emulator.cspApiToken);
+      const error = await getAgentRegistration({ agentId: uuidOf(emulator) }).then(
+        () => assert.fail("expected a refusal"),
+        (e: unknown) => e as Error,
+      );
+      assert.match(error.message, /generate a new API token in the Cloud Partner Navigator/);
+      assert.ok(!`${error.message} ${error.stack} ${JSON.stringify(error)}`.includes(emulator.cspApiToken));
+    }));
+
+  it("falls back to the deprecated refresh_token field when the CSP asks for it", () =>
+    withEmulator(
+      async (emulator) => {
+        programConfig(emulator);
+        assert.equal((await getAgentRegistration({ agentId: uuidOf(emulator) })).registrationState, "not-registered");
+        assert.deepEqual(emulator.admin.cspExchanges(), { api_token: 0, refresh_token: 1 });
+      },
+      { csp: { refreshTokenFieldOnly: true } },
+    ));
+
   it("renews an access token shortly before it expires, without waiting for a 401", () =>
     withEmulator(
       async (emulator) => {
