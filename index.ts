@@ -48,3 +48,25 @@ export {
   VcaVcloudSessionArgs,
 } from "./functions/vcloud-air";
 export { BillableUsage, ComputeService, VcaInstance, VcaPlan, VirtualDataCentre } from "./provider/vcloud-air/types";
+export {
+  RegistrationState,
+  UsageMeterRegistration,
+  UsageMeterRegistrationArgs,
+  UsageMeterRegistrationOutputs,
+} from "./resources/usage-meter-registration";
+export {
+  AgentRegistration,
+  GetAgentRegistrationArgs,
+  GetUsageReportArgs,
+  GetUsageReportsArgs,
+  getAgentRegistration,
+  getAgentRegistrationOutput,
+  getUsageReport,
+  getUsageReportOutput,
+  getUsageReports,
+  getUsageReportsOutput,
+  UsageReport,
+  UsageReportContent,
+  UsageReports,
+  UsageReportValue,
+} from "./functions/usage-insight";

@@ -21,6 +21,7 @@ import {
 import { EmulatorService } from "./core/service";
 import { usageMeterService } from "./usage-meter";
 import { vcloudAirService } from "./vcloud-air";
+import { cloudPartnerNavigatorService } from "./cloud-partner-navigator";
 
 export { Fault } from "./core/faults";
 export { LoggedRequest, UnhandledRequest, UnhandledRequestMode } from "./core/router";
@@ -46,9 +47,21 @@ export {
   VcaVdc,
   VCA_ROLES,
 } from "./vcloud-air";
+export {
+  CloudPartnerNavigatorAccess,
+  CspApiTokenOptions,
+  CspOptions,
+  KnownAgentOptions,
+  MeteredProduct,
+  NewReport,
+  RegistrationChange,
+  RegistrationRecord,
+  ReportRecord,
+  UsageInsightOptions,
+} from "./cloud-partner-navigator";
 
 /** Every emulated service; adding one is one line here. */
-export const SERVICES = [usageMeterService, vcloudAirService] as const;
+export const SERVICES = [usageMeterService, cloudPartnerNavigatorService, vcloudAirService] as const;
 
 type Service = (typeof SERVICES)[number];
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
@@ -80,7 +93,7 @@ export type RunningEmulator = Intersection<Part<Service, 2>> & {
   caPem: string;
   /** Every request served, in order (admin requests excluded). */
   readonly requests: LoggedRequest[];
-  /** Requests that could have changed something (POST, PUT, PATCH, DELETE), logins and logouts excluded. */
+  /** Requests that could have changed something (POST, PUT, PATCH, DELETE), logins, logouts and token exchanges excluded. */
   writes(): LoggedRequest[];
   admin: EmulatorAdmin;
   /** Requests no route handled, in order. */
@@ -98,7 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     quiet: options.quiet ?? false,
   });
   const core = coreAdmin(router);
-  const context = { certificates: new CertificateStore() };
+  const context = { certificates: new CertificateStore(), meteringAgents: new Map() };
   const services = (SERVICES as readonly EmulatorService<EmulatorOptions, object, object>[]).map((service) => ({
     name: service.name,
     ...service.start(options, context),
@@ -123,12 +136,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     get requests() {
       return admin.requests();
     },
-    // Logging in and out (vCloud Air 5.6: `POST /sessions`, `POST …/vcloudsession`, `DELETE /session`) changes nothing.
+    // Logging in and out (vCloud Air 5.6: `POST /sessions`, `POST …/vcloudsession`, `DELETE /session`) and
+    // exchanging a CSP API token or OAuth client credentials for an access token change nothing.
     writes: () =>
       admin
         .requests()
         .filter(
-          (r) => WRITE_METHODS.includes(r.method) && !/\/(login|logout|session|sessions|vcloudsession)$/.test(r.path),
+          (r) =>
+            WRITE_METHODS.includes(r.method) &&
+            !/\/(login|logout|session|sessions|vcloudsession|api-tokens\/authorize|token\/oauth)$/.test(r.path),
         ),
     admin,
     unhandledRequests: () => router.unhandledRequests(),

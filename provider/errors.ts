@@ -25,6 +25,8 @@ export type ErrorCode =
   | "PROXY_TEST_FAILED"
   /** A product presents a certificate other than the pinned one. */
   | "CERTIFICATE_MISMATCH"
+  /** The object exists on the service with settings this package will not override (an agent registered for another contract). */
+  | "CONFLICT"
   /** An object the stack manages no longer exists on the service. */
   | "GONE"
   /** The state names a resource kind this version of the package does not know. */

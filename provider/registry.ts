@@ -10,6 +10,8 @@ import { UsageMeterClient } from "./usage-meter/client";
 import { loadUsageMeterSettings, UsageMeterSettings } from "./usage-meter/settings";
 import { VcaClient } from "./vcloud-air/client";
 import { loadVcaSettings, VcaSettings } from "./vcloud-air/settings";
+import { UsageInsightClient } from "./usage-insight/client";
+import { loadUsageInsightSettings, UsageInsightSettings } from "./usage-insight/settings";
 
 /** The services a provider or function can reach, each by its connection. */
 export interface ServiceClients {
@@ -22,12 +24,15 @@ export interface ServiceClients {
   vca(name?: string): VcaClient;
   /** Names that a resource's `vcaAccount` input accepts. */
   vcaAccountNames(): string[];
+  /** The Cloud Partner Navigator's Usage Insight service and agents API (`vcpp:cspApiToken`, `vcpp:usageInsightUrl`, …). */
+  usageInsight(): UsageInsightClient;
 }
 
 interface Configured {
   shared: SharedSettings;
   usageMeters: UsageMeterSettings;
   vcaAccounts: VcaSettings;
+  usageInsight: UsageInsightSettings;
 }
 
 export class ClientRegistry implements ServiceClients {
@@ -41,6 +46,7 @@ export class ClientRegistry implements ServiceClients {
       shared,
       usageMeters: loadUsageMeterSettings(get, shared),
       vcaAccounts: loadVcaSettings(get, shared),
+      usageInsight: loadUsageInsightSettings(get, shared),
     };
     this.clients.clear();
   }
@@ -73,6 +79,18 @@ export class ClientRegistry implements ServiceClients {
       `vca:${connection.name}`,
       () =>
         new VcaClient(connection, {
+          maxConcurrency: shared.maxConcurrentRequests,
+          timeoutMs: shared.requestTimeoutMs,
+        }),
+    );
+  }
+
+  usageInsight(): UsageInsightClient {
+    const { shared, usageInsight } = this.current();
+    return this.client(
+      "usage-insight",
+      () =>
+        new UsageInsightClient(usageInsight, {
           maxConcurrency: shared.maxConcurrentRequests,
           timeoutMs: shared.requestTimeoutMs,
         }),

@@ -9,6 +9,7 @@ import { MeteredProductProvider } from "./metered-product";
 import { ProxyConfigProvider } from "./proxy-config";
 import { VcaUserProvider } from "./vca-user";
 import type { ProviderKind } from "./shim";
+import { UsageMeterRegistrationProvider } from "./usage-meter-registration";
 
 const context = new ClientRegistry();
 
@@ -16,6 +17,7 @@ const providers: Record<ProviderKind, Required<Omit<pulumi.dynamic.ResourceProvi
   MeteredProduct: new MeteredProductProvider(context),
   ProxyConfig: new ProxyConfigProvider(context),
   VcaUser: new VcaUserProvider(context),
+  UsageMeterRegistration: new UsageMeterRegistrationProvider(context),
 };
 
 export function provider(kind: ProviderKind): Required<pulumi.dynamic.ResourceProvider> {

@@ -1,13 +1,17 @@
 /**
  * `npm run demo`: the quickstart program (the root Pulumi.yaml) through the real Pulumi engine,
  * against the emulator: deploy, a change made by hand, drift shown by `pulumi preview --refresh`,
- * the repair, and the clean-up. Leaves nothing behind, even when a step fails or on Ctrl-C.
+ * the repair; then the registration example (the appliance registered with a contract through
+ * Usage Insight, its latest usage reports); and the clean-up. Leaves nothing behind, even when a
+ * step fails or on Ctrl-C.
  */
 import { startEmulator, RunningEmulator } from "../emulator";
+import { join } from "node:path";
 import { changedInputs, installEngine, LocalStack, PreviewStep, REPO_ROOT, stopAllCommands } from "./local-stack";
 
 const VCDA_HOST = "vcda.example.com";
 const VCENTER_HOST = "vcenter.example.com";
+const DEMO_CONTRACT = "12345678";
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[0m` : text);
@@ -32,7 +36,7 @@ async function main(cleanups: Array<() => Promise<void>>): Promise<void> {
   step("Getting the Pulumi engine (the first run on a machine builds it from source: about 8 minutes on 2 cores)");
   const engineBin = await installEngine((line) => say(line));
 
-  step("Starting the emulator: a local stand-in for the Usage Meter appliance");
+  step("Starting the emulator: a local stand-in for the Usage Meter appliance and the Cloud Partner Navigator");
   const emulator = await startEmulator({ quiet: true });
   cleanups.push(() => emulator.close());
   const appliance = emulator.usageMeters.default;
@@ -88,11 +92,68 @@ async function main(cleanups: Array<() => Promise<void>>): Promise<void> {
     `Cloud Director Availability connects as '${String(repaired?.user)}' again, still product id ${String(repaired?.id)}: updated in place, not re-registered.`,
   );
 
+  await registerAppliance(engineBin, emulator, cleanups);
+
   step("pulumi destroy: unregisters the products and restores a direct connection");
   const destroy = await stack.destroy();
   console.log(indent(destroy.stdout));
   expect(emulator.admin.products().length === 0, "pulumi destroy should have removed both products");
   describeAppliance(emulator);
+}
+
+/** The registration example: the appliance registered with a contract, and its latest usage reports. */
+async function registerAppliance(
+  engineBin: string,
+  emulator: RunningEmulator,
+  cleanups: Array<() => Promise<void>>,
+): Promise<void> {
+  step("Registering the appliance with a commit contract through Usage Insight (examples/registration)");
+  const stack = await LocalStack.create({
+    engineBin,
+    projectDir: join(REPO_ROOT, "examples", "registration"),
+    stackName: "demo-registration",
+  });
+  cleanups.push(() => stack.dispose());
+  const appliance = emulator.usageMeters.default;
+  await stack.setAllConfig({
+    "vcpp:usageMeterUrl": appliance.url,
+    "vcpp:usageMeterUser": appliance.user,
+    "vcpp:usageMeterPassword": { secret: appliance.password },
+    "vcpp:caCertificates": emulator.caPem,
+    "vcpp:cspUrl": emulator.cspUrl,
+    "vcpp:cspApiToken": { secret: emulator.cspApiToken },
+    "vcpp:usageInsightUrl": emulator.usageInsightUrl,
+    "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
+    contractNumber: DEMO_CONTRACT,
+  });
+  say(
+    `Cloud Partner Navigator at ${emulator.cspUrl}, Usage Insight at ${emulator.usageInsightUrl}; the API token stored as a Pulumi secret`,
+  );
+  const up = await stack.up();
+  console.log(indent(up.stdout));
+  const outputs = await stack.outputs();
+  const record = emulator.admin.registration(appliance.uuid);
+  expect(
+    outputs.registrationState === "registered" && record.contractNumber === DEMO_CONTRACT,
+    `the appliance should be registered with contract ${DEMO_CONTRACT}, got ${String(outputs.registrationState)}`,
+  );
+  say(
+    `agent ${String(outputs.agentId)} (the appliance's UUID) is registered with contract ${record.contractNumber}, label '${record.label}', ${record.meteringMode} mode`,
+  );
+  const refs = (outputs.latestReportRefs ?? []) as Array<{ ref: string; reportType?: string; contentLength: number }>;
+  say(`its usage reports of ${String(outputs.reportsMonth)}:`);
+  for (const r of refs) say(`  • ${r.reportType ?? "report"} ${r.ref} (${r.contentLength} bytes, gzipped)`);
+  const summary = outputs.latestReportSummary as { reportType?: string; columns: string[]; rows: number } | undefined;
+  if (summary)
+    say(
+      `the first, downloaded, verified (length, MD5), gunzipped and parsed: ${summary.rows} rows of ${summary.columns.join(", ")}`,
+    );
+
+  step("pulumi destroy of the registration stack: the registration stays in the portal (withdrawOnDelete is not set)");
+  const destroy = await stack.destroy();
+  console.log(indent(destroy.stdout));
+  expect(!emulator.admin.registration(appliance.uuid).deleted, "the registration should have stayed in the portal");
+  say("billing reports continue: withdrawing a registration is an explicit choice (withdrawOnDelete: true).");
 }
 
 function describeAppliance(emulator: RunningEmulator): void {

@@ -201,8 +201,11 @@ function send(
   record: (status: number) => void,
 ): void {
   record(status);
-  const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { ...(typeof body === "object" ? { "content-type": "application/json" } : {}), ...headers });
+  // A Buffer is sent as it is (a gzipped report, say); its route sets the content type.
+  const binary = Buffer.isBuffer(body);
+  const text = body === undefined ? "" : typeof body === "string" || binary ? body : JSON.stringify(body);
+  const json = typeof body === "object" && !binary;
+  res.writeHead(status, { ...(json ? { "content-type": "application/json" } : {}), ...headers });
   res.end(text);
 }
 

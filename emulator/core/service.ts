@@ -4,12 +4,15 @@
  */
 import { AdminModule } from "./admin";
 import { CertificateStore } from "./certificates";
+import { MeteringAgents } from "./metering-agents";
 import { Route } from "./router";
 
 /** Shared by every service of one emulator. */
 export interface ServiceContext {
   /** The certificate each emulated endpoint (a product an appliance meters, say) presents. */
   certificates: CertificateStore;
+  /** The Usage Meter appliances, by UUID: the agents the cloud side can register. */
+  meteringAgents: MeteringAgents;
 }
 
 export interface CliOption {

@@ -7,6 +7,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { CertificateStore } from "../core/certificates";
+import { MeteringAgent } from "../core/metering-agents";
 import { EmulatorRequest, EmulatorResponse, Route } from "../core/router";
 
 export const PRODUCT_TYPES = [
@@ -39,6 +40,9 @@ const EXTRA_FIELDS: Record<string, string[]> = {
   "NSX-V": ["vcId"],
   TKGM: ["tkgmToken", "tkgmEdition", "tkgmMetric", "vcId"],
 };
+
+/** The release each API generation reports in `agent_info`. */
+const RELEASES = { "4": { major: 4, minor: 8 }, "9": { major: 9, minor: 0 } };
 
 export interface ApplianceOptions {
   /** API generation: "4" (session id, the default) or "9" (bearer token). */
@@ -123,6 +127,19 @@ export function createAppliance(name: string, options: ApplianceOptions = {}): A
   };
 }
 
+/** The appliance as the cloud side sees it: a metering agent whose UUID is its `agentId`. */
+export function meteringAgent(um: ApplianceState): MeteringAgent {
+  const { major, minor } = RELEASES[um.version];
+  return {
+    agentId: um.uuid,
+    version: `${major}.${minor}`,
+    meteredProducts: () =>
+      um.products
+        .filter((p) => p.active && p.metered)
+        .map(({ productType, host, fullName }) => ({ productType, host, fullName })),
+  };
+}
+
 export function publicProduct(p: EmulatedProduct): Record<string, unknown> {
   const { password: _password, extra, ...rest } = p;
   const { tkgmToken: _token, ...visibleExtra } = extra;
@@ -156,8 +173,8 @@ export function usageMeterRoutes(appliances: Map<string, ApplianceState>, certif
       status: 200,
       body: {
         build_number: "24154917",
-        major_version: um.version === "9" ? 9 : 4,
-        minor_version: um.version === "9" ? 0 : 8,
+        major_version: RELEASES[um.version].major,
+        minor_version: RELEASES[um.version].minor,
         patch_version: 0,
         hotfix_version: 0,
         ...(req.query.get("um_uuid") === "true" ? { uuid: um.uuid } : {}),

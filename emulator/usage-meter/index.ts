@@ -4,7 +4,7 @@
  */
 import { EmulatorService, UsageError } from "../core/service";
 import { usageMeterAdmin, UsageMeterAdmin } from "./admin";
-import { ApplianceOptions, createAppliance, usageMeterRoutes } from "./appliance";
+import { ApplianceOptions, createAppliance, meteringAgent, usageMeterRoutes } from "./appliance";
 
 export { ApplianceOptions, ApplianceState, EmulatedProduct } from "./appliance";
 export { UsageMeterAdmin } from "./admin";
@@ -29,10 +29,11 @@ export interface UsageMeterAccess {
 
 export const usageMeterService: EmulatorService<UsageMeterOptions, UsageMeterAdmin, UsageMeterAccess> = {
   name: "usage-meter",
-  start(options, { certificates }) {
+  start(options, { certificates, meteringAgents }) {
     const appliances = new Map(
       Object.entries(options.usageMeters ?? { default: {} }).map(([name, o]) => [name, createAppliance(name, o)]),
     );
+    for (const um of appliances.values()) meteringAgents.set(um.uuid, meteringAgent(um));
     return {
       routes: usageMeterRoutes(appliances, certificates),
       ...usageMeterAdmin(appliances, certificates),

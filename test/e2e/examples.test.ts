@@ -34,6 +34,70 @@ describe("examples/ through the real Pulumi engine", function () {
     );
     assert.deepEqual(emulator.writes(), []);
   });
+
+  it("the registration example registers the appliance and exports its latest reports' references, then destroys", async function () {
+    const engineBin = await engineOrSkip(this);
+    const cloud = await startEmulator({ quiet: true, usageInsight: { registrationDelayMs: 200 } });
+    const example = await LocalStack.create({
+      engineBin,
+      projectDir: join(REPO_ROOT, "examples", "registration"),
+      stackName: "registration",
+    });
+    try {
+      // Reports list what the appliance meters: one metered product.
+      const product = await cloud.admin.addProduct("default", {
+        productType: "VCD",
+        host: "vcd.example.com",
+        user: "admin",
+        password: "vcd-pw",
+      });
+      cloud.admin.changeProduct("default", product.id as number, { metered: true });
+      await example.setAllConfig({
+        ...defaultConfig(cloud),
+        "vcpp:cspUrl": cloud.cspUrl,
+        "vcpp:cspApiToken": { secret: cloud.cspApiToken },
+        "vcpp:usageInsightUrl": cloud.usageInsightUrl,
+        "vcpp:usageMeteringAgentsUrl": cloud.usageMeteringAgentsUrl,
+        contractNumber: "12345678",
+      });
+      const preview = await example.preview();
+      assert.deepEqual(
+        preview.changes.map((s) => [s.op, nameOf(s.urn)]).sort(),
+        [
+          ["create", "usage-meter"],
+          ["create", "vcpp-registration-registration"],
+        ].sort(),
+      );
+      // The functions run in preview too (the agent id is known), reading only.
+      assert.deepEqual(
+        cloud.writes().map((r) => `${r.method} ${r.path}`),
+        [],
+        "a preview registers nothing",
+      );
+      await example.up();
+      const outputs = await example.outputs();
+      const agentId = cloud.usageMeters.default.uuid;
+      assert.equal(outputs.agentId, agentId);
+      assert.equal(outputs.registrationState, "registered");
+      const listed = cloud.admin.reports().filter((r) => r.agentId === agentId);
+      const refs = (outputs.latestReportRefs as Array<{ ref: string }>).map((r) => r.ref).sort();
+      assert.ok(refs.length > 0, "the latest month has reports");
+      assert.deepEqual(
+        refs,
+        listed
+          .filter((r) => `${r.year}-${String(r.month).padStart(2, "0")}` === outputs.reportsMonth)
+          .map((r) => r.ref)
+          .sort(),
+      );
+      const summary = outputs.latestReportSummary as { columns: string[]; rows: number };
+      assert.ok(summary.columns.includes("product_type") && summary.rows > 0, JSON.stringify(summary));
+      await example.destroy();
+      assert.equal(cloud.admin.registration(agentId).deleted, false, "left registered: withdrawOnDelete is not set");
+    } finally {
+      await example.dispose();
+      await cloud.close();
+    }
+  });
 });
 
 describe("examples/vcloud-air through the real Pulumi engine", function () {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { E2eStack } from "./helpers";
+import { E2eStack, leaksOutsideEngineTracing } from "./helpers";
 
 const passwords = { vcda: "vcda-root-Secret-4", tkgm: "tkgm-Secret-5", proxy: "proxy-Secret-6" };
 
@@ -71,32 +71,3 @@ describe("Secrets through the real Pulumi engine", function () {
     assert.deepEqual(leaksOutsideEngineTracing(e2e, logs), []);
   });
 });
-
-/**
- * Pulumi's own RPC tracing prints secret config and secret inputs in plain text at -v=9: in CLI
- * 3.250 the secret filter runs before the arguments are formatted (sdk/go/common/util/logging),
- * and the Node SDK's debug line echoes RegisterResource responses. Those lines are Pulumi's, and
- * the README says so; every other line (ours included) must hold no secret.
- */
-const ENGINE_TRACING = [
-  /^(Un)?[Mm]arshaling property for RPC\[/,
-  /^Planner decided /,
-  /RegisterResource RPC finished: /,
-];
-
-function leaksOutsideEngineTracing(e2e: E2eStack, logs: string[]): string[] {
-  return logs
-    .join("\n")
-    .split("\n")
-    .filter((line) => !ENGINE_TRACING.some((pattern) => pattern.test(messageOf(line))))
-    .flatMap((line) => e2e.leakedIn(line).map((secret) => `${secret.slice(0, 3)}… in: ${line.slice(0, 160)}`));
-}
-
-/** The message of a JSON log line (the engine logs JSON with --logtostderr), or the line itself. */
-function messageOf(line: string): string {
-  try {
-    return String((JSON.parse(line) as { msg?: unknown }).msg ?? line);
-  } catch {
-    return line;
-  }
-}

@@ -17,7 +17,12 @@ import { loginRequests, stackConfigFor, withEmulator } from "../helpers/emulator
 
 /** The repository root (dist/test/integration → ../../..): the Pulumi project directory the plugin runs in. */
 const REPO_ROOT = resolve(__dirname, "..", "..", "..");
-const KINDS: ProviderKind[] = ["MeteredProduct", "ProxyConfig", "VcaUser"];
+const KINDS = [
+  "MeteredProduct",
+  "ProxyConfig",
+  "UsageMeterRegistration",
+  "VcaUser",
+] as const satisfies readonly ProviderKind[];
 /** The key @pulumi/pulumi marks a secret value with, in mocks' inputs. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -176,7 +181,7 @@ describe("serialized providers", () => {
       const sessions = [...emulator.admin.appliance().sessions.keys()];
       assert.equal(sessions.length, 1);
 
-      for (const kind of KINDS) {
+      for (const kind of [...KINDS, "UsageMeterRegistration"] as const) {
         const serialized = await serialize(kind);
         const { text } = serialized;
         assert.equal(serialized.containsSecrets, false);

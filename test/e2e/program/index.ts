@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MeteredProduct, MeteredProductArgs, ProxyConfig, ProxyConfigArgs } from "pulumi-vcpp";
 import { getVcaPlansOutput, getVcaServicesOutput, VcaUser, VcaUserArgs } from "pulumi-vcpp";
+import { UsageMeterRegistration, UsageMeterRegistrationArgs } from "pulumi-vcpp";
 
 /** The declared resources; passwords are looked up by name in the secret `passwords` map. */
 interface Declared {
@@ -13,6 +14,7 @@ interface Declared {
   vcaUserLookups?: Record<string, { id: string; vcaAccount?: string }>;
   /** Run the functions: plans of the default (5.7) account, services of the named (5.6) account. */
   vcaFunctions?: { servicesAccount: string };
+  registrations?: Record<string, UsageMeterRegistrationArgs>;
 }
 
 const config = new pulumi.Config();
@@ -54,3 +56,10 @@ export const vcaPlanNames = functions && getVcaPlansOutput().plans.apply((plans)
 export const vcaServiceIds =
   functions &&
   getVcaServicesOutput({ vcaAccount: functions.servicesAccount }).services.apply((s) => s.map((x) => x.serviceId));
+const registrations = Object.fromEntries(
+  Object.entries(declared.registrations ?? {}).map(([name, args]) => [name, new UsageMeterRegistration(name, args)]),
+);
+export const registrationStates = Object.fromEntries(
+  Object.entries(registrations).map(([name, r]) => [name, r.registrationState]),
+);
+export const registrationLabels = Object.fromEntries(Object.entries(registrations).map(([name, r]) => [name, r.label]));
