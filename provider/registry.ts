@@ -8,6 +8,8 @@ import { ConfigError } from "./errors";
 import { ConfigSource, loadSharedSettings, SharedSettings } from "./settings";
 import { UsageMeterClient } from "./usage-meter/client";
 import { loadUsageMeterSettings, UsageMeterSettings } from "./usage-meter/settings";
+import { CommerceClient } from "./commerce/client";
+import { CommerceSettings, loadCommerceSettings } from "./commerce/settings";
 
 /** The services a provider or function can reach, each by its connection. */
 export interface ServiceClients {
@@ -16,11 +18,16 @@ export interface ServiceClients {
   usageMeter(name?: string): UsageMeterClient;
   /** Names that a resource's `usageMeter` input accepts. */
   usageMeterNames(): string[];
+  /** The VCPP commerce API client (the `vcpp:commerce*` keys). */
+  commerce(): CommerceClient;
+  /** The commerce settings: whether credentials are set, where the order journal lives. */
+  commerceSettings(): CommerceSettings;
 }
 
 interface Configured {
   shared: SharedSettings;
   usageMeters: UsageMeterSettings;
+  commerce: CommerceSettings;
 }
 
 export class ClientRegistry implements ServiceClients {
@@ -30,7 +37,11 @@ export class ClientRegistry implements ServiceClients {
   /** Reads and validates every `vcpp:*` key that is set; missing keys fail only when a service needs them. */
   configure(get: ConfigSource): void {
     const shared = loadSharedSettings(get);
-    this.configured = { shared, usageMeters: loadUsageMeterSettings(get, shared) };
+    this.configured = {
+      shared,
+      usageMeters: loadUsageMeterSettings(get, shared),
+      commerce: loadCommerceSettings(get, shared),
+    };
     this.clients.clear();
   }
 
@@ -53,6 +64,23 @@ export class ClientRegistry implements ServiceClients {
 
   usageMeterNames(): string[] {
     return this.current().usageMeters.names();
+  }
+
+  commerce(): CommerceClient {
+    const { shared, commerce } = this.current();
+    const connection = commerce.connection();
+    return this.client(
+      "commerce",
+      () =>
+        new CommerceClient(connection, {
+          maxConcurrency: shared.maxConcurrentRequests,
+          timeoutMs: shared.requestTimeoutMs,
+        }),
+    );
+  }
+
+  commerceSettings(): CommerceSettings {
+    return this.current().commerce;
   }
 
   private client<T>(key: string, build: () => T): T {
