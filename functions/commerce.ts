@@ -190,7 +190,11 @@ export async function getCommitContract(args: ContractArgs): Promise<CommitContr
   const contract = await client.commitContract(contractNumber);
   if (!contract)
     throw new ServiceError({
-      call: client.api.describe({ operation: `read commit contract ${contractNumber}`, method: "GET", path: `commit-contracts/${contractNumber}` }),
+      call: client.api.describe({
+        operation: `read commit contract ${contractNumber}`,
+        method: "GET",
+        path: `commit-contracts/${contractNumber}`,
+      }),
       detail: "404: no such contract",
       code: "HTTP_ERROR",
       status: 404,

@@ -7,6 +7,7 @@ import { ResourceError, VcppError } from "../provider/errors";
 import { ClientRegistry } from "../provider/registry";
 import { MeteredProductProvider } from "./metered-product";
 import { ProxyConfigProvider } from "./proxy-config";
+import { VcppOrderProvider } from "./vcpp-order";
 import type { ProviderKind } from "./shim";
 
 const context = new ClientRegistry();
@@ -14,6 +15,7 @@ const context = new ClientRegistry();
 const providers: Record<ProviderKind, Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>> = {
   MeteredProduct: new MeteredProductProvider(context),
   ProxyConfig: new ProxyConfigProvider(context),
+  VcppOrder: new VcppOrderProvider(context),
 };
 
 export function provider(kind: ProviderKind): Required<pulumi.dynamic.ResourceProvider> {

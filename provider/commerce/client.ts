@@ -153,7 +153,11 @@ export class CommerceClient {
   async eligibleProducts(contractNumber: string): Promise<CoreProduct[]> {
     return this.remember(`eligible:${contractNumber}`, async () => {
       const path = `commit-contracts/${encodeURIComponent(contractNumber)}/subscription-products/core-coreless`;
-      const answer = await this.get(`list products eligible for contract ${contractNumber}`, path, eligibleProductsSchema);
+      const answer = await this.get(
+        `list products eligible for contract ${contractNumber}`,
+        path,
+        eligibleProductsSchema,
+      );
       return answer.coreProduct;
     });
   }

@@ -279,7 +279,11 @@ export function feedEntry(parts: {
 const keyValue = z.looseObject({ key: requiredText, value: text });
 /** An entry's content: `[{key, value}]`, `{entry: [{key, value}]}`, or a plain map. */
 const feedContent = z
-  .union([z.array(keyValue), z.looseObject({ entry: z.union([z.array(keyValue), keyValue]) }), z.record(z.string(), text)])
+  .union([
+    z.array(keyValue),
+    z.looseObject({ entry: z.union([z.array(keyValue), keyValue]) }),
+    z.record(z.string(), text),
+  ])
   .nullish()
   .transform((content): Record<string, string> => {
     if (!content) return {};

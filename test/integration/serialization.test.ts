@@ -17,7 +17,7 @@ import { loginRequests, stackConfigFor, withEmulator } from "../helpers/emulator
 
 /** The repository root (dist/test/integration → ../../..): the Pulumi project directory the plugin runs in. */
 const REPO_ROOT = resolve(__dirname, "..", "..", "..");
-const KINDS: ProviderKind[] = ["MeteredProduct", "ProxyConfig"];
+const KINDS = ["MeteredProduct", "ProxyConfig"] as const satisfies ProviderKind[];
 /** The key @pulumi/pulumi marks a secret value with, in mocks' inputs. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
