@@ -20,13 +20,24 @@ import {
 } from "./core/router";
 import { EmulatorService } from "./core/service";
 import { usageMeterService } from "./usage-meter";
+import { commerceService } from "./commerce";
 
 export { Fault } from "./core/faults";
 export { LoggedRequest, UnhandledRequest, UnhandledRequestMode } from "./core/router";
 export { ApplianceAccess, ApplianceOptions, ApplianceState, EmulatedProduct } from "./usage-meter";
+export {
+  CommerceAccess,
+  CommerceAdmin,
+  CommerceOptions,
+  CommerceOrder,
+  FulfilledLine,
+  FulfilmentSettings,
+  OrderLine,
+  PoType,
+} from "./commerce";
 
 /** Every emulated service; adding one is one line here. */
-export const SERVICES = [usageMeterService] as const;
+export const SERVICES = [usageMeterService, commerceService] as const;
 
 type Service = (typeof SERVICES)[number];
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

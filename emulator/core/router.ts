@@ -32,6 +32,8 @@ export interface Route {
   /** Matched against the whole path; named groups become `params`. */
   pattern: RegExp;
   handle(request: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse>;
+  /** Hand the body to `handle` as text, unparsed: the route answers a malformed body itself. */
+  rawBody?: boolean;
 }
 
 export interface LoggedRequest {
@@ -105,7 +107,7 @@ export class Router {
       this.log.push({ service, method, path: url.pathname, query: url.search, status, at: Date.now() });
     let body: unknown;
     try {
-      body = await readBody(req);
+      body = await readBody(req, route?.rawBody ?? false);
     } catch {
       return send(
         res,
@@ -120,9 +122,11 @@ export class Router {
       return send(res, 404, { errCode: "EMULATOR_UNKNOWN_ROUTE", errMessage: message }, {}, record);
     }
     const fault = this.faults.take(method, url.pathname);
-    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-    if (fault?.dropBeforeApplying) return drop(res, record);
-    if (fault?.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
+    // With applyFirst the request is handled for real first, and the fault replaces its answer.
+    const before = fault?.applyFirst ? undefined : fault;
+    if (before?.delayMs) await delay(before.delayMs);
+    if (before?.dropBeforeApplying) return drop(res, record);
+    if (before?.status) return send(res, before.status, before.body, before.headers ?? {}, record);
     const params = url.pathname.match(route.pattern)?.groups ?? {};
     let answer: EmulatorResponse;
     try {
@@ -137,7 +141,10 @@ export class Router {
     } catch (error) {
       answer = { status: 500, body: { errCode: "EMULATOR_FAILURE", errMessage: String(error) } };
     }
-    if (fault?.dropAfterApplying) return drop(res, record);
+    const after = fault?.applyFirst ? fault : undefined;
+    if (after?.delayMs) await delay(after.delayMs);
+    if (fault?.dropAfterApplying || after?.dropBeforeApplying) return drop(res, record);
+    if (after?.status) return send(res, after.status, after.body, after.headers ?? {}, record);
     send(res, answer.status, answer.body, answer.headers ?? {}, record);
   }
 
@@ -170,11 +177,14 @@ export function startHttpsServer(
   });
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function readBody(req: IncomingMessage, raw: boolean): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString("utf8");
   if (text === "") return undefined;
+  if (raw) return text;
   const type = req.headers["content-type"] ?? "";
   if (type.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
   if (type.includes("json")) return JSON.parse(text);
