@@ -389,7 +389,7 @@ export class VcppOrderProvider implements pulumi.dynamic.ResourceProvider {
     { fresh }: { fresh: boolean },
   ): Promise<VcppOrderOutputs> {
     const feed = fresh ? await client.orderFeed() : await client.sharedOrderFeed();
-    let lines = matchOrder(feed, outs);
+    let lines = matchOrder(feed, outs, outs.requestId === undefined ? this.claimedElsewhere(outs.orderKey) : undefined);
     if (lines.length === 0 && outs.requestId !== undefined && !feed.some((e) => e.requestId !== undefined)) {
       // This feed does not carry request ids: ask for the request's own entries.
       const own = fresh
@@ -402,6 +402,12 @@ export class VcppOrderProvider implements pulumi.dynamic.ResourceProvider {
       return outs;
     }
     return withFeed(outs, lines);
+  }
+
+  /** Request ids the journal records as placed under other keys: an unconfirmed order is none of them. */
+  private claimedElsewhere(orderKey: string): Set<string> {
+    const records = new OrderJournal(this.context.commerceSettings().journalPath).records();
+    return new Set(records.filter((r) => r.key !== orderKey && r.requestId).map((r) => r.requestId as string));
   }
 
   private async waitForFulfillment(
@@ -456,7 +462,11 @@ async function eligibleFor(
  * (unconfirmed) by contract, part numbers and time: a line of one of its parts on its contract,
  * stamped after it was sent. Then the order number the first match gave keeps finding it.
  */
-export function matchOrder(feed: OrderFeedEntry[], order: VcppOrderOutputs): OrderFeedEntry[] {
+export function matchOrder(
+  feed: OrderFeedEntry[],
+  order: VcppOrderOutputs,
+  claimed: Set<string> = new Set(),
+): OrderFeedEntry[] {
   if (order.orderNumber) return feed.filter((e) => e.orderNumber === order.orderNumber);
   if (order.requestId) return feed.filter((e) => e.requestId === order.requestId);
   if (order.submittedAt === undefined) return [];
@@ -466,6 +476,7 @@ export function matchOrder(feed: OrderFeedEntry[], order: VcppOrderOutputs): Ord
     (e) =>
       e.partId !== undefined &&
       parts.has(e.partId) &&
+      (e.requestId === undefined || !claimed.has(e.requestId)) &&
       (e.externalContractId === undefined || e.externalContractId === order.contractNumber) &&
       (e.updated === undefined || Date.parse(e.updated) >= since),
   );

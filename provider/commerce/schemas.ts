@@ -31,28 +31,21 @@ const booleanish = z.union([
 /** Required text (ids the client relies on). */
 const requiredText = z.union([z.string().min(1), z.number()]).transform(String);
 
-/** A list the API may send once wrapped (`{userList: [...]}`), as an array, a single object, null or absent. */
+/** One value or a list of them as a list; null or absent as an empty one. */
+const asList = (value: unknown): unknown =>
+  value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** A list the API sends wrapped once more (`{userList: [...]}`); a bare list, one object, null or absent also do. */
 function wrappedList<T extends z.ZodType>(key: string, item: T) {
-  const list = z
-    .union([z.array(item), item])
-    .nullish()
-    .transform((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]));
-  return z
-    .union([z.looseObject({ [key]: list }), z.array(item)])
-    .nullish()
-    .transform((v): z.infer<T>[] => {
-      if (v === null || v === undefined) return [];
-      if (Array.isArray(v)) return v;
-      return ((v as Record<string, unknown>)[key] ?? []) as z.infer<T>[];
-    });
+  const unwrap = (value: unknown): unknown =>
+    value !== null && typeof value === "object" && !Array.isArray(value) && key in value
+      ? asList((value as Record<string, unknown>)[key])
+      : asList(value);
+  return z.preprocess(unwrap, z.array(item));
 }
 
 /** A top-level list (`{contractList: [...]}`): array or single object; null or absent is empty. */
-const list = <T extends z.ZodType>(item: T) =>
-  z
-    .union([z.array(item), item])
-    .nullish()
-    .transform((v): z.infer<T>[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]));
+const list = <T extends z.ZodType>(item: T) => z.preprocess(asList, z.array(item));
 
 export const commitContractSchema = z.looseObject({
   contractNumber: requiredText,
