@@ -83,6 +83,8 @@ export interface VcppOrderOutputs {
   fulfillmentStatus: string;
   /** When the order was sent (ISO 8601), from the journal. */
   submittedAt?: string;
+  /** SHA-256 of the order's declared content: with `orderKey`, its entry in the order journal. */
+  orderFingerprint: string;
   /** From the order feed, once the order appears there. */
   orderNumber?: string;
   lineId?: string;
@@ -170,8 +172,9 @@ const REPLACING_FIELDS = [
 const IN_PLACE_FIELDS = ["payloadFormat", "waitForFulfillment"] as const;
 
 function durationMs(duration: string): number {
-  const [, amount, unit] = DURATION.exec(duration) as RegExpExecArray;
-  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  const match = DURATION.exec(duration);
+  // zod runs the refinement after a failed regex too: that failure is the one reported.
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
 }
 
 /** SHA-256 of what the order declares (not of defaults resolved later, which may change between runs). */
@@ -314,7 +317,7 @@ export class VcppOrderProvider implements pulumi.dynamic.ResourceProvider {
     const journal = new OrderJournal(this.context.commerceSettings().journalPath);
     journal.append({
       key: props.orderKey,
-      fingerprint: orderFingerprint(props),
+      fingerprint: props.orderFingerprint,
       event: "released",
       contractNumber: props.contractNumber,
       partNumbers: props.lineItems.map((l) => l.partNumber),
@@ -566,6 +569,7 @@ function base(
     lineItems: args.lineItems.map((l) => dropUndefined({ ...l })),
     payloadFormat: args.payloadFormat,
     orderKey,
+    orderFingerprint: orderFingerprint(args),
     waitForFulfillment: args.waitForFulfillment,
     ...more,
   });
@@ -609,6 +613,8 @@ export class VcppOrder extends pulumi.dynamic.Resource {
   declare readonly fulfillmentStatus: pulumi.Output<string>;
   /** When the order was sent (ISO 8601). */
   declare readonly submittedAt: pulumi.Output<string | undefined>;
+  /** SHA-256 of the order's declared content (its entry in the order journal, with orderKey). */
+  declare readonly orderFingerprint: pulumi.Output<string>;
   declare readonly orderNumber: pulumi.Output<string | undefined>;
   declare readonly lineId: pulumi.Output<string | undefined>;
   declare readonly commitStartDate: pulumi.Output<string | undefined>;
@@ -618,6 +624,7 @@ export class VcppOrder extends pulumi.dynamic.Resource {
     const outputsUnknownAtCreate = {
       fulfillmentStatus: undefined,
       submittedAt: undefined,
+      orderFingerprint: undefined,
       orderNumber: undefined,
       lineId: undefined,
       commitStartDate: undefined,
