@@ -37,6 +37,7 @@ export async function engineOrSkip(context: Context): Promise<string> {
 export interface Declared {
   proxies?: Record<string, Record<string, unknown>>;
   products?: Record<string, Record<string, unknown>>;
+  orders?: Record<string, Record<string, unknown>>;
 }
 
 /** An emulator and a stack of the suite's program pointed at it, for one test file. */
