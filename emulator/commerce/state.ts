@@ -232,8 +232,8 @@ function applyLine(
       instance!.components.push(component);
       return { commitStartDate: day, commitEndDate: instance!.endDate };
     case "RENEWAL_REQUEST": {
-      // A renewal starts the day after the current term ends (or today, for a lapsed one).
-      const start = instance!.endDate >= day ? addDays(instance!.endDate, 1) : day;
+      // A renewal continues the term: it starts the day after the current one ends.
+      const start = addDays(instance!.endDate, 1);
       instance!.endDate = addDays(addMonths(start, term), -1);
       instance!.status = "Active";
       return { commitStartDate: start, commitEndDate: instance!.endDate };
