@@ -285,6 +285,25 @@ describe("emulator: VCPP commerce", () => {
       assert.match(e.commerceUrl, /\/v1\/m3\/api\/vcpp$/);
     });
 
+    it("takes RFC 6749's grant_type=client_credentials form, refuses another grant type; a token exchange is no write", async () => {
+      const e = await start();
+      const post = (grantType: string) =>
+        send(e.commerceTokenUrl, {
+          method: "POST",
+          ca: e.caPem,
+          headers: {
+            authorization: basic(e.commerceClientId, e.commerceClientSecret),
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: `grant_type=${grantType}`,
+        });
+      assert.equal((await post("client_credentials")).status, 200);
+      const refused = await post("password");
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error, "unsupported_grant_type");
+      assert.deepEqual(e.writes(), []);
+    });
+
     it("refuses a wrong secret, an unknown client and a missing authorization with 401 and an OAuth error body", async () => {
       const e = await start();
       for (const authorization of [
@@ -861,6 +880,7 @@ describe("emulator: VCPP commerce", () => {
       await client.order(jsonOrder(VALID_ORDERS["coreless upgrade (7.3)"]));
       const upgraded = ((await details("M761739363")).componentList as { componentList: Array<Record<string, string>> })
         .componentList;
+      assert.equal(((await details("M761739363")).headerDetailsVO as Record<string, string>).serviceTypeCode, "YELLOW");
       assert.deepEqual(
         upgraded.map((c) => [c.crossRefSKU, c.status]),
         [
