@@ -184,7 +184,8 @@ async function answerAfter(
   res: ServerResponse,
   record: (status: number) => void,
 ): Promise<void> {
-  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  // Unref'd: a long hold (a client killed while waiting) must not keep a finished test run alive.
+  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
   if (fault.dropAfterApplying || fault.dropBeforeApplying) return drop(res, record);
   if (fault.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
   send(res, answer.status, answer.body, answer.headers ?? {}, record);
