@@ -69,7 +69,7 @@ export type RunningEmulator = Intersection<Part<Service, 2>> & {
   caPem: string;
   /** Every request served, in order (admin requests excluded). */
   readonly requests: LoggedRequest[];
-  /** Requests that could have changed something (POST, PUT, PATCH, DELETE), login excluded. */
+  /** Requests that could have changed something (POST, PUT, PATCH, DELETE), logins and token exchanges excluded. */
   writes(): LoggedRequest[];
   admin: EmulatorAdmin;
   /** Requests no route handled, in order. */
@@ -112,7 +112,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     get requests() {
       return admin.requests();
     },
-    writes: () => admin.requests().filter((r) => WRITE_METHODS.includes(r.method) && !r.path.endsWith("/login")),
+    writes: () =>
+      admin.requests().filter((r) => WRITE_METHODS.includes(r.method) && !/\/(login|token\/oauth)$/.test(r.path)),
     admin,
     unhandledRequests: () => router.unhandledRequests(),
     assertNoUnhandledRequests: () => router.assertNoUnhandledRequests(),

@@ -15,7 +15,6 @@ import {
   findServiceInstance,
   fulfilDue,
   issueToken,
-  productOf,
   recordOrder,
   tokenIsLive,
 } from "./state";
@@ -169,6 +168,13 @@ function token(state: CommerceState, request: EmulatorRequest): EmulatorResponse
   const decoded = match ? Buffer.from(match[1], "base64").toString("utf8") : "";
   const colon = decoded.indexOf(":");
   const [id, secret] = colon < 0 ? ["", ""] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  // The seed sends no body; a client following RFC 6749 (4.4.2) sends grant_type=client_credentials.
+  const grantType = (request.body as Record<string, unknown> | undefined)?.grant_type;
+  if (grantType !== undefined && grantType !== "client_credentials")
+    return {
+      status: 400,
+      body: { error: "unsupported_grant_type", error_description: `grant_type ${String(grantType)} is not supported` },
+    };
   if (!match || id !== state.clientId || secret !== state.clientSecret)
     return {
       status: 401,
@@ -223,7 +229,7 @@ function withContract(
 
 /** `GET /service-instances/{id}` (seed 4.6): its header, components, usage and contract. */
 function serviceInstanceDetails(state: CommerceState, s: EmulatedServiceInstance): Record<string, unknown> {
-  const product = productOf(s.baseSKU);
+  const product = s.product;
   const contract = findContract(state, s.contractNumber)!.contract;
   const remainingDays = Math.round((Date.parse(`${s.endDate}T00:00:00Z`) - Date.now()) / 86_400_000);
   return {
@@ -234,12 +240,12 @@ function serviceInstanceDetails(state: CommerceState, s: EmulatedServiceInstance
       accountNumber: contract.accountNumber,
       accountName: contract.accountName,
       productFamilyCode: s.productFamilyCode,
-      productFamilyDesc: product?.productFamilyDesc ?? "",
-      regionCode: product?.regionCode ?? "",
-      regionDesc: product?.regionDesc ?? "",
-      serviceTypeCode: product?.serviceTypeCode ?? "",
-      tenantTypeDesc: product?.tenantTypeDesc ?? "",
-      tenantTypeCode: product?.tenantTypeCode ?? "",
+      productFamilyDesc: product.productFamilyDesc,
+      regionCode: product.regionCode,
+      regionDesc: product.regionDesc,
+      serviceTypeCode: product.serviceTypeCode,
+      tenantTypeDesc: product.tenantTypeDesc,
+      tenantTypeCode: product.tenantTypeCode,
       serviceStartDate: dates.header(s.startDate),
       termStartDate: dates.header(s.startDate),
       termEndDate: dates.header(s.endDate),
@@ -262,7 +268,7 @@ function serviceInstanceDetails(state: CommerceState, s: EmulatedServiceInstance
       commitment_Term: contract.contractTerm,
       prepaidFlag: "No",
       paymentMethod: "VSPP",
-      serviceTypeDesc: product?.serviceTypeDesc ?? "",
+      serviceTypeDesc: product.serviceTypeDesc,
       monthlyCost: "Pending Invoice",
     },
     componentList: {

@@ -64,7 +64,7 @@ export interface EmulatedServiceInstance {
   status: string;
   productFamilyCode: string;
   /** The product the instance runs (its family, region, tenant and service type). */
-  baseSKU: string;
+  product: Product;
   /** Days, `YYYY-MM-DD`. */
   startDate: string;
   endDate: string;
@@ -308,7 +308,7 @@ export function seedServiceInstances(): EmulatedServiceInstance[] {
       contractNumber: "12611521",
       status: "Active",
       productFamilyCode: "AIRWATCH CLOUD",
-      baseSKU: "ADD-AOMSO-C",
+      product: ORANGE_SUITE,
       startDate: "2017-12-24",
       endDate: "2018-12-23",
       endUserName: null,
@@ -322,7 +322,7 @@ export function seedServiceInstances(): EmulatedServiceInstance[] {
       contractNumber: "12611521",
       status: "Active",
       productFamilyCode: "HCX",
-      baseSKU: "HCX-ALLCR-C",
+      product: HCX_ADVANCED,
       startDate: "2017-12-20",
       endDate: "2018-03-19",
       endUserName: null,
@@ -336,7 +336,7 @@ export function seedServiceInstances(): EmulatedServiceInstance[] {
       contractNumber: "12611521",
       status: "Active",
       productFamilyCode: "AIRWATCH CLOUD",
-      baseSKU: "ADD-AOMSO-C",
+      product: ORANGE_SUITE,
       startDate: "2018-02-01",
       endDate: "2019-01-31",
       endUserName: "Acme Corp",
@@ -359,8 +359,7 @@ export function primary(sku: Sku, quantity: string, orderNumber: string, startDa
   };
 }
 
-/** Every product of the catalogue, by base SKU (a service instance names its product so). */
-export function productsByBaseSku(): Map<string, Product> {
-  const all = [...seedContracts().flatMap((c) => c.products), ...Object.values(ADDONS).flat()];
-  return new Map(all.map((p) => [p.baseSKU, p]));
+/** Every product of the catalogue (what an order line's SKU is looked up in). */
+export function allProducts(): Product[] {
+  return [...new Set([...seedContracts().flatMap((c) => c.products), ...Object.values(ADDONS).flat()])];
 }

@@ -124,7 +124,8 @@ function orderLines(
   at: string,
 ): OrderLine[] {
   const listAt = `${at}.orderLineList`;
-  const items = child(order, "orderLineList", at).orderLineItem;
+  // An empty XML element is empty text, not an object: a list without lines either way.
+  const items = order.orderLineList === "" ? undefined : child(order, "orderLineList", at).orderLineItem;
   const list = Array.isArray(items) ? items : items === undefined ? [] : [items];
   if (list.length === 0) throw new OrderRejection(`${listAt}.orderLineItem must name at least one line`);
   const contract = findContract(state, contractNumber)!;

@@ -9,12 +9,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import {
   ADDONS,
+  allProducts,
   Component,
   ContractSeed,
   EmulatedServiceInstance,
   primary,
   Product,
-  productsByBaseSku,
   seedContracts,
   seedServiceInstances,
   Sku,
@@ -109,6 +109,7 @@ export interface CommerceState {
   nextRequestId: number;
   nextOrderNumber: number;
   nextLineId: number;
+  nextLineReference: number;
   nextServiceInstance: number;
 }
 
@@ -126,9 +127,10 @@ export function createCommerceState(options: CommerceOptions = {}): CommerceStat
     serviceInstances: seedServiceInstances(),
     orders: [],
     nextRequestId: options.firstRequestId ?? 29013,
-    // The seed's feed sample shows order 11990536 and line 34056823; later orders continue from there.
+    // The seed's feed sample shows order 11990536, line 34056823 and reference 967476878; later ones continue from there.
     nextOrderNumber: 11990536,
     nextLineId: 34056823,
+    nextLineReference: 967476878,
     nextServiceInstance: 495240600,
   };
 }
@@ -162,6 +164,9 @@ export function skusOf(products: Product[]): Map<string, { product: Product; sku
   return new Map(products.flatMap((product) => product.skus.map((sku) => [sku.crossRefSKU, { product, sku }])));
 }
 
+/** Every SKU of the catalogue, to look up what an (already validated) order line names. */
+const CATALOGUE_SKUS = skusOf(allProducts());
+
 /** What a contract may order without a service instance: its core-coreless list and their add-ons. */
 export function orderableFor(contract: ContractSeed): Product[] {
   const families = new Set(contract.products.map((p) => p.productFamilyCode));
@@ -193,10 +198,9 @@ export function fulfil(state: CommerceState, order: EmulatedOrder, now = Date.no
   order.tokenNumber = tokenNumber(now, state.orders.indexOf(order));
   const created = new Map<string, EmulatedServiceInstance>();
   order.fulfilledLines = order.lines.map((line) => {
-    const lineId = String(state.nextLineId++);
     const base = {
-      lineId,
-      externalLineTransactionReference: String(967476878 + Number(lineId) - 34056823),
+      lineId: String(state.nextLineId++),
+      externalLineTransactionReference: String(state.nextLineReference++),
       partNumber: line.partNumber,
       updatedAt: now,
       entryId: randomUUID(),
@@ -230,10 +234,11 @@ function applyLine(
     case "UPGRADE_REQUEST":
       for (const c of instance!.components) if (c.skuType === "PRIMARY") c.status = "Upgraded";
       instance!.components.push(component);
+      instance!.product = product;
       return { commitStartDate: day, commitEndDate: instance!.endDate };
     case "RENEWAL_REQUEST": {
-      // A renewal starts the day after the current term ends (or today, for a lapsed one).
-      const start = instance!.endDate >= day ? addDays(instance!.endDate, 1) : day;
+      // A renewal continues the term: it starts the day after the current one ends.
+      const start = addDays(instance!.endDate, 1);
       instance!.endDate = addDays(addMonths(start, term), -1);
       instance!.status = "Active";
       return { commitStartDate: start, commitEndDate: instance!.endDate };
@@ -266,7 +271,7 @@ function newServiceInstance(
     contractNumber,
     status: "Active",
     productFamilyCode: product.productFamilyCode,
-    baseSKU: product.baseSKU,
+    product,
     startDate: day,
     endDate: addDays(addMonths(day, term), -1),
     endUserName: null,
@@ -284,10 +289,6 @@ export function setOrderStatus(state: CommerceState, order: EmulatedOrder, statu
   const now = Date.now();
   for (const line of order.fulfilledLines!) Object.assign(line, { status, updatedAt: now });
 }
-
-const CATALOGUE = productsByBaseSku();
-const CATALOGUE_SKUS = skusOf([...CATALOGUE.values()]);
-export const productOf = (baseSKU: string): Product | undefined => CATALOGUE.get(baseSKU);
 
 /** `YYYY-MM-DD` of a time, in UTC. */
 export const isoDay = (time: number): string => new Date(time).toISOString().slice(0, 10);

@@ -5,7 +5,7 @@
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, Server } from "node:https";
-import { FaultQueue } from "./faults";
+import { Fault, FaultQueue } from "./faults";
 
 export interface EmulatorRequest {
   method: string;
@@ -121,12 +121,11 @@ export class Router {
       const message = this.recordUnhandled({ method, url: `${url.pathname}${url.search}`, body });
       return send(res, 404, { errCode: "EMULATOR_UNKNOWN_ROUTE", errMessage: message }, {}, record);
     }
-    const fault = this.faults.take(method, url.pathname);
-    // With applyFirst the request is handled for real first, and the fault replaces its answer.
-    const before = fault?.applyFirst ? undefined : fault;
-    if (before?.delayMs) await delay(before.delayMs);
-    if (before?.dropBeforeApplying) return drop(res, record);
-    if (before?.status) return send(res, before.status, before.body, before.headers ?? {}, record);
+    const taken = this.faults.take(method, url.pathname);
+    const fault = taken?.applyFirst ? undefined : taken; // applyFirst: after handling, see answerAfter
+    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.dropBeforeApplying) return drop(res, record);
+    if (fault?.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
     const params = url.pathname.match(route.pattern)?.groups ?? {};
     let answer: EmulatorResponse;
     try {
@@ -141,10 +140,8 @@ export class Router {
     } catch (error) {
       answer = { status: 500, body: { errCode: "EMULATOR_FAILURE", errMessage: String(error) } };
     }
-    const after = fault?.applyFirst ? fault : undefined;
-    if (after?.delayMs) await delay(after.delayMs);
-    if (fault?.dropAfterApplying || after?.dropBeforeApplying) return drop(res, record);
-    if (after?.status) return send(res, after.status, after.body, after.headers ?? {}, record);
+    if (fault?.dropAfterApplying) return drop(res, record);
+    if (taken?.applyFirst) return answerAfter(taken, answer, res, record);
     send(res, answer.status, answer.body, answer.headers ?? {}, record);
   }
 
@@ -177,7 +174,22 @@ export function startHttpsServer(
   });
 }
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A fault with `applyFirst`, once the request was handled for real: it waits, then drops the
+ * connection or answers its status instead (else the real answer, late).
+ */
+async function answerAfter(
+  fault: Fault,
+  answer: EmulatorResponse,
+  res: ServerResponse,
+  record: (status: number) => void,
+): Promise<void> {
+  // Unref'd: a long hold (a client killed while waiting) must not keep a finished test run alive.
+  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
+  if (fault.dropAfterApplying || fault.dropBeforeApplying) return drop(res, record);
+  if (fault.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
+  send(res, answer.status, answer.body, answer.headers ?? {}, record);
+}
 
 async function readBody(req: IncomingMessage, raw: boolean): Promise<unknown> {
   const chunks: Buffer[] = [];
