@@ -82,9 +82,12 @@ export class E2eStack {
 
   /** Every credential the emulator handed out or holds: session ids, tokens, passwords. */
   issuedCredentials(): string[] {
-    return Object.keys(this.emulator.usageMeters).flatMap(
-      (name) => this.emulator.admin.appliance(name).issuedCredentials,
-    );
+    return [
+      ...Object.keys(this.emulator.usageMeters).flatMap(
+        (name) => this.emulator.admin.appliance(name).issuedCredentials,
+      ),
+      ...this.emulator.admin.commerceIssuedTokens(),
+    ];
   }
 
   /** Secrets (declared and issued) that occur in the text. */
