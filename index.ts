@@ -54,4 +54,4 @@ export {
   ServiceInstanceOutputArgs,
   ServiceInstanceSummary,
 } from "./functions/commerce";
-export { PO_TYPES, PoType } from "./provider/commerce/client";
+export { PO_TYPES, PoType } from "./provider/commerce/po-types";

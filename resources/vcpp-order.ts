@@ -5,7 +5,8 @@ import { ConfigError, ResourceError, ServiceError } from "../provider/errors";
 import { ServiceClients } from "../provider/registry";
 import * as log from "../provider/log";
 import { waitFor } from "../provider/wait";
-import { CommerceClient, INSTANCE_PO_TYPES, OrderSpec, PO_TYPES, PoType } from "../provider/commerce/client";
+import { CommerceClient, OrderSpec } from "../provider/commerce/client";
+import { INSTANCE_PO_TYPES, PO_TYPES, PoType } from "../provider/commerce/po-types";
 import { OrderJournal } from "../provider/commerce/journal";
 import { OrderFeedEntry } from "../provider/commerce/schemas";
 import { shimFor } from "./shim";
@@ -177,7 +178,10 @@ function durationMs(duration: string): number {
   return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
 }
 
-/** SHA-256 of what the order declares (not of defaults resolved later, which may change between runs). */
+/**
+ * @internal
+ * SHA-256 of what the order declares (not of defaults resolved later, which may change between runs).
+ */
 export function orderFingerprint(
   args: Pick<VcppOrderInputs, "contractNumber" | "poType" | "lineItems" | "contact" | "resellerId">,
 ): string {
@@ -461,6 +465,7 @@ async function eligibleFor(
 }
 
 /**
+ * @internal
  * The feed's lines of this order. By request id when the feed carries it; an order without one
  * (unconfirmed) by contract, part numbers and time: a line of one of its parts on its contract,
  * stamped after it was sent. Then the order number the first match gave keeps finding it.

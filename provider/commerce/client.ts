@@ -12,6 +12,7 @@ import { atom, json, xml } from "../http/codecs";
 import { clientCredentials } from "../auth/oauth-client-credentials";
 import { ServiceError } from "../errors";
 import { CommerceConnection, OrderFeedFormat } from "./settings";
+import { PoType } from "./po-types";
 import {
   AddOnProduct,
   addOnProductsSchema,
@@ -32,17 +33,6 @@ import {
 } from "./schemas";
 
 export const SERVICE = "VCPP commerce";
-
-export const PO_TYPES = [
-  "NEW_SERVICE_REQUEST",
-  "ONDEMAND_SIGNUP",
-  "ADDON_REQUEST",
-  "RENEWAL_REQUEST",
-  "UPGRADE_REQUEST",
-] as const;
-export type PoType = (typeof PO_TYPES)[number];
-/** Order types that act on an existing service instance: each line names it (`SID`). */
-export const INSTANCE_PO_TYPES: readonly PoType[] = ["ADDON_REQUEST", "RENEWAL_REQUEST", "UPGRADE_REQUEST"];
 
 export interface OrderLine {
   /** A `crossRefSKU` of the eligible products or add-ons. */
