@@ -208,7 +208,9 @@ export class VcppOrderProvider implements pulumi.dynamic.ResourceProvider {
     const contentChanged = Object.keys(olds).length === 0 || REPLACING_FIELDS.some((f) => changed(f, olds[f], news[f]));
     if (!contentChanged || news.requestId !== undefined || !this.context.commerceSettings().configured()) return result;
     const args = vcppOrderInputs.safeParse(result.inputs);
-    if (!args.success || JSON.stringify(news).includes(UNKNOWN)) return result;
+    // An unknown orderKey (a RandomUuid not yet created) does not stop the check; unknown content does.
+    const { contractNumber, poType, lineItems } = news;
+    if (!args.success || JSON.stringify({ contractNumber, poType, lineItems }).includes(UNKNOWN)) return result;
     const failures = await this.ineligibleParts(args.data);
     return failures.length ? { inputs: news, failures } : result;
   }
@@ -397,8 +399,8 @@ export class VcppOrderProvider implements pulumi.dynamic.ResourceProvider {
   ): Promise<VcppOrderOutputs> {
     const feed = fresh ? await client.orderFeed() : await client.sharedOrderFeed();
     let lines = matchOrder(feed, outs, outs.requestId === undefined ? this.claimedElsewhere(outs.orderKey) : undefined);
-    if (lines.length === 0 && outs.requestId !== undefined && !feed.some((e) => e.requestId !== undefined)) {
-      // This feed does not carry request ids: ask for the request's own entries.
+    if (lines.length === 0 && outs.requestId !== undefined && feed.length > 0 && !feed.some((e) => e.requestId)) {
+      // This feed does not carry request ids: ask for the request's own entries. (An empty feed has nothing to find.)
       const own = fresh
         ? await client.orderFeed({ requestId: outs.requestId })
         : await client.sharedOrderFeed({ requestId: outs.requestId });

@@ -315,6 +315,28 @@ describe("VcppOrder provider", () => {
       );
     });
 
+    it("asks the feed for the request's own entries only when the feed carries no request ids at all", async () => {
+      const { outs } = await provider.create(addon);
+      const queries = sinon.spy(fake, "orderFeed");
+      await provider.read(addon.orderKey, outs as VcppOrderOutputs);
+      assert.deepEqual(queries.args, [[{}]], "an empty feed: one read, nothing per request");
+      fake.feed = [line({ orderNumber: "1", lineId: "2", partId: "OTHER" })];
+      await provider.read(addon.orderKey, outs as VcppOrderOutputs);
+      assert.deepEqual(queries.args.at(-1), [{ requestId: "29013" }]);
+    });
+
+    it("with an unknown orderKey (a RandomUuid in preview), still checks the part numbers", async () => {
+      const result = await provider.check(
+        {},
+        {
+          ...addon,
+          orderKey: UNKNOWN,
+          lineItems: [{ partNumber: "NOPE", quantity: 1, serviceInstanceId: "M495240519" }],
+        },
+      );
+      assert.match(result.failures?.[0]?.reason ?? "", /NOPE is not eligible/);
+    });
+
     it("an unconfirmed order is confirmed by contract, part and time, never by a request another order holds", () => {
       const sent = "2026-11-24T10:00:00Z";
       const order = { ...addon, fulfillmentStatus: "unconfirmed", submittedAt: sent } as unknown as VcppOrderOutputs;
