@@ -94,6 +94,22 @@ describe("VcppOrder through the real Pulumi engine", function () {
     await e2e.declare({ orders: { first: addon("first-key") } });
   });
 
+  it("pulumi preview refuses a part the service instance cannot add, naming it and the eligible ones", async () => {
+    const bad = {
+      ...addon("bad-key"),
+      lineItems: [{ partNumber: "HCX-ALLCR-03PT0-C1S", quantity: 1, serviceInstanceId: "M495240519" }],
+    };
+    await e2e.declare({ orders: { first: addon("first-key"), bad } });
+    const preview = await e2e.stack.pulumi(["preview"]);
+    assert.notEqual(preview.code, 0);
+    assert.match(
+      preview.stdout + preview.stderr,
+      /lineItems\[0\]\.partNumber: HCX-ALLCR-03PT0-C1S is not eligible for service instance M495240519; eligible: ADD-AACLS-12AT0-C1S, ADD-AOMSO-12MT0-C1S/,
+    );
+    assert.equal(orders().length, 1);
+    await e2e.declare({ orders: { first: addon("first-key") } });
+  });
+
   it("the server records the order but the answer is lost: after that up and a second up, exactly one order", async () => {
     e2e.emulator.admin.injectFault({ method: "POST", pathIncludes: ORDER_PATH, dropAfterApplying: true });
     await e2e.declare({ orders: { first: addon("first-key"), lost: addon("lost-key") } });
