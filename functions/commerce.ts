@@ -6,7 +6,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ServiceError } from "../provider/errors";
 import { ORDER_FEED_FORMATS } from "../provider/commerce/settings";
 import { outputOf, parseArgs, programClients } from "./program-clients";
 
@@ -186,21 +185,7 @@ export function getCommitContractsOutput(): pulumi.Output<CommitContract[]> {
 /** One commit contract; fails (HTTP_ERROR 404) when the service does not know it. */
 export async function getCommitContract(args: ContractArgs): Promise<CommitContract> {
   const { contractNumber } = parseArgs("getCommitContract", contractArgs, args);
-  const client = commerce();
-  const contract = await client.commitContract(contractNumber);
-  if (!contract)
-    throw new ServiceError({
-      call: client.api.describe({
-        operation: `read commit contract ${contractNumber}`,
-        method: "GET",
-        path: `commit-contracts/${contractNumber}`,
-      }),
-      detail: "404: no such contract",
-      code: "HTTP_ERROR",
-      status: 404,
-      hint: "Check the contract number: getCommitContracts lists the client's contracts",
-    });
-  return contract;
+  return commerce().requireCommitContract(contractNumber);
 }
 
 /** {@link getCommitContract} for Inputs. */

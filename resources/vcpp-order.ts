@@ -336,9 +336,7 @@ export class VcppOrderProvider implements pulumi.dynamic.ResourceProvider {
     const { contractNumber, poType, lineItems } = args;
     let { contact, resellerId } = args;
     if (resellerId === undefined) {
-      const contract = await client.commitContract(contractNumber);
-      if (!contract) throw noSuchContract(client, contractNumber);
-      resellerId = contract.spPRMID;
+      resellerId = (await client.requireCommitContract(contractNumber)).spPRMID;
       if (!resellerId)
         throw new ResourceError({
           resource: "VcppOrder",
@@ -579,20 +577,6 @@ function base(
     orderFingerprint: orderFingerprint(args),
     waitForFulfillment: args.waitForFulfillment,
     ...more,
-  });
-}
-
-function noSuchContract(client: CommerceClient, contractNumber: string): ServiceError {
-  return new ServiceError({
-    call: client.api.describe({
-      operation: `read commit contract ${contractNumber}`,
-      method: "GET",
-      path: `commit-contracts/${contractNumber}`,
-    }),
-    detail: "404: no such contract",
-    code: "HTTP_ERROR",
-    status: 404,
-    hint: "Check contractNumber: getCommitContracts lists the client's contracts",
   });
 }
 

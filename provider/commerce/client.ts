@@ -131,6 +131,20 @@ export class CommerceClient {
     });
   }
 
+  /** One contract; a ServiceError (404) naming it when the service does not know it. */
+  async requireCommitContract(contractNumber: string): Promise<CommitContract> {
+    const contract = await this.commitContract(contractNumber);
+    if (contract) return contract;
+    const path = `commit-contracts/${encodeURIComponent(contractNumber)}`;
+    throw new ServiceError({
+      call: this.api.describe({ operation: `read commit contract ${contractNumber}`, method: "GET", path }),
+      detail: "404: no such contract",
+      code: "HTTP_ERROR",
+      status: 404,
+      hint: "Check the contract number: getCommitContracts lists the client's contracts",
+    });
+  }
+
   async contractUsers(contractNumber: string): Promise<ContractUser[]> {
     return this.remember(`users:${contractNumber}`, async () => {
       const path = `commit-contracts/${encodeURIComponent(contractNumber)}/users`;

@@ -24,6 +24,11 @@ class FakeCommerce {
   async commitContract(contractNumber: string) {
     return contractNumber === "12611521" ? { contractNumber, spPRMID: "1349347" } : undefined;
   }
+  async requireCommitContract(contractNumber: string) {
+    const contract = await this.commitContract(contractNumber);
+    if (!contract) throw new ServiceError({ call, detail: "404: no such contract", code: "HTTP_ERROR", status: 404 });
+    return contract;
+  }
   async contractUsers() {
     return [
       { isAdmin: false, email: "jroe@vmware.com", customerNumber: "9125255981" },
