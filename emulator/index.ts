@@ -22,6 +22,7 @@ import { EmulatorService } from "./core/service";
 import { usageMeterService } from "./usage-meter";
 import { vcloudAirService } from "./vcloud-air";
 import { cloudPartnerNavigatorService } from "./cloud-partner-navigator";
+import { commerceService } from "./commerce";
 
 export { Fault } from "./core/faults";
 export { LoggedRequest, UnhandledRequest, UnhandledRequestMode } from "./core/router";
@@ -59,9 +60,19 @@ export {
   ReportRecord,
   UsageInsightOptions,
 } from "./cloud-partner-navigator";
+export {
+  CommerceAccess,
+  CommerceAdmin,
+  CommerceOptions,
+  CommerceOrder,
+  FulfilledLine,
+  FulfilmentSettings,
+  OrderLine,
+  PoType,
+} from "./commerce";
 
 /** Every emulated service; adding one is one line here. */
-export const SERVICES = [usageMeterService, cloudPartnerNavigatorService, vcloudAirService] as const;
+export const SERVICES = [usageMeterService, cloudPartnerNavigatorService, commerceService, vcloudAirService] as const;
 
 type Service = (typeof SERVICES)[number];
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

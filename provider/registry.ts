@@ -12,6 +12,8 @@ import { VcaClient } from "./vcloud-air/client";
 import { loadVcaSettings, VcaSettings } from "./vcloud-air/settings";
 import { UsageInsightClient } from "./usage-insight/client";
 import { loadUsageInsightSettings, UsageInsightSettings } from "./usage-insight/settings";
+import { CommerceClient } from "./commerce/client";
+import { CommerceSettings, loadCommerceSettings } from "./commerce/settings";
 
 /** The services a provider or function can reach, each by its connection. */
 export interface ServiceClients {
@@ -26,6 +28,10 @@ export interface ServiceClients {
   vcaAccountNames(): string[];
   /** The Cloud Partner Navigator's Usage Insight service and agents API (`vcpp:cspApiToken`, `vcpp:usageInsightUrl`, …). */
   usageInsight(): UsageInsightClient;
+  /** The VCPP commerce API client (the `vcpp:commerce*` keys). */
+  commerce(): CommerceClient;
+  /** The commerce settings: whether credentials are set, where the order journal lives. */
+  commerceSettings(): CommerceSettings;
 }
 
 interface Configured {
@@ -33,6 +39,7 @@ interface Configured {
   usageMeters: UsageMeterSettings;
   vcaAccounts: VcaSettings;
   usageInsight: UsageInsightSettings;
+  commerce: CommerceSettings;
 }
 
 export class ClientRegistry implements ServiceClients {
@@ -47,6 +54,7 @@ export class ClientRegistry implements ServiceClients {
       usageMeters: loadUsageMeterSettings(get, shared),
       vcaAccounts: loadVcaSettings(get, shared),
       usageInsight: loadUsageInsightSettings(get, shared),
+      commerce: loadCommerceSettings(get, shared),
     };
     this.clients.clear();
   }
@@ -85,6 +93,19 @@ export class ClientRegistry implements ServiceClients {
     );
   }
 
+  commerce(): CommerceClient {
+    const { shared, commerce } = this.current();
+    const connection = commerce.connection();
+    return this.client(
+      "commerce",
+      () =>
+        new CommerceClient(connection, {
+          maxConcurrency: shared.maxConcurrentRequests,
+          timeoutMs: shared.requestTimeoutMs,
+        }),
+    );
+  }
+
   usageInsight(): UsageInsightClient {
     const { shared, usageInsight } = this.current();
     return this.client(
@@ -99,6 +120,10 @@ export class ClientRegistry implements ServiceClients {
 
   vcaAccountNames(): string[] {
     return this.current().vcaAccounts.names();
+  }
+
+  commerceSettings(): CommerceSettings {
+    return this.current().commerce;
   }
 
   private client<T>(key: string, build: () => T): T {

@@ -8,6 +8,7 @@ import { ClientRegistry } from "../provider/registry";
 import { MeteredProductProvider } from "./metered-product";
 import { ProxyConfigProvider } from "./proxy-config";
 import { VcaUserProvider } from "./vca-user";
+import { VcppOrderProvider } from "./vcpp-order";
 import type { ProviderKind } from "./shim";
 import { UsageMeterRegistrationProvider } from "./usage-meter-registration";
 
@@ -18,6 +19,7 @@ const providers: Record<ProviderKind, Required<Omit<pulumi.dynamic.ResourceProvi
   ProxyConfig: new ProxyConfigProvider(context),
   VcaUser: new VcaUserProvider(context),
   UsageMeterRegistration: new UsageMeterRegistrationProvider(context),
+  VcppOrder: new VcppOrderProvider(context),
 };
 
 export function provider(kind: ProviderKind): Required<pulumi.dynamic.ResourceProvider> {

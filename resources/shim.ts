@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /** The resource kinds whose providers `pulumi-vcpp/dynamic` serves. */
-export type ProviderKind = "ProxyConfig" | "MeteredProduct" | "UsageMeterRegistration" | "VcaUser";
+export type ProviderKind = "ProxyConfig" | "MeteredProduct" | "UsageMeterRegistration" | "VcaUser" | "VcppOrder";
 
 /**
  * The provider that Pulumi serializes into state: a few lines that load the installed package's

@@ -33,13 +33,23 @@ interface RunOptions {
   /** Called with each chunk of stderr as it arrives (progress). */
   onStderr?: (chunk: string) => void;
   onStdout?: (chunk: string) => void;
+  /** Start the command in a process group of its own, so that a test can kill it and its plugins at once. */
+  detached?: boolean;
+  /** Called with the child process once started (its pid, to signal it). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Runs a command to completion, collecting its output; never rejects on a non-zero exit. */
 export function runCommand(command: string, args: string[], options: RunOptions = {}): Promise<CommandResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: options.detached,
+    });
     running.add(child);
+    options.onSpawn?.(child);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -190,7 +200,10 @@ export class LocalStack {
   }
 
   /** Runs `pulumi <args>` for this stack; the result whatever the exit code. */
-  pulumi(args: string[], options: Pick<RunOptions, "input" | "onStdout" | "onStderr"> = {}): Promise<CommandResult> {
+  pulumi(
+    args: string[],
+    options: Pick<RunOptions, "input" | "onStdout" | "onStderr" | "detached" | "onSpawn"> = {},
+  ): Promise<CommandResult> {
     const stackArgs = args[0] === "stack" && args[1] === "init" ? [] : ["--stack", this.stackName];
     const configArgs = CONFIG_FILE_COMMANDS.includes(args[0]) ? ["--config-file", this.configFile] : [];
     return runCommand("pulumi", [...args, ...stackArgs, ...configArgs, "--non-interactive"], {
@@ -210,9 +223,12 @@ export class LocalStack {
     return result;
   }
 
-  /** Sets a config value; secrets go through stdin so they never appear on a command line. */
+  /**
+   * Sets a config value; secrets go through stdin so they never appear on a command line. Others are
+   * `--plaintext`: the CLI refuses a value that merely looks like a secret (a URL ending in /oauth).
+   */
   async setConfig(key: string, value: string, { secret = false } = {}): Promise<void> {
-    await this.pulumiOk(["config", "set", key, ...(secret ? ["--secret"] : [])], { input: value });
+    await this.pulumiOk(["config", "set", key, ...(secret ? ["--secret"] : ["--plaintext"])], { input: value });
   }
 
   async setAllConfig(values: Record<string, string | { secret: string }>): Promise<void> {

@@ -24,6 +24,12 @@ export const faultSchema = z
     dropAfterApplying: z.boolean().optional().describe("handle the request for real, then drop the connection"),
     dropBeforeApplying: z.boolean().optional().describe("drop the connection without handling the request"),
     delayMs: z.number().int().min(0).optional().describe("wait this long before anything else"),
+    applyFirst: z
+      .boolean()
+      .optional()
+      .describe(
+        "handle the request for real first; then wait delayMs and drop the connection or answer status instead (the change is made, the client hears otherwise or late)",
+      ),
   })
   .strict();
 
@@ -38,6 +44,7 @@ export interface Fault {
   dropAfterApplying?: boolean;
   dropBeforeApplying?: boolean;
   delayMs?: number;
+  applyFirst?: boolean;
 }
 true satisfies Same<Fault, z.infer<typeof faultSchema>>;
 

@@ -5,7 +5,7 @@
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, Server } from "node:https";
-import { FaultQueue } from "./faults";
+import { Fault, FaultQueue } from "./faults";
 
 export interface EmulatorRequest {
   method: string;
@@ -32,6 +32,8 @@ export interface Route {
   /** Matched against the whole path; named groups become `params`. */
   pattern: RegExp;
   handle(request: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse>;
+  /** Hand the body to `handle` as text, unparsed: the route answers a malformed body itself. */
+  rawBody?: boolean;
 }
 
 export interface LoggedRequest {
@@ -105,7 +107,7 @@ export class Router {
       this.log.push({ service, method, path: url.pathname, query: url.search, status, at: Date.now() });
     let body: unknown;
     try {
-      body = await readBody(req);
+      body = await readBody(req, route?.rawBody ?? false);
     } catch {
       return send(
         res,
@@ -119,7 +121,8 @@ export class Router {
       const message = this.recordUnhandled({ method, url: `${url.pathname}${url.search}`, body });
       return send(res, 404, { errCode: "EMULATOR_UNKNOWN_ROUTE", errMessage: message }, {}, record);
     }
-    const fault = this.faults.take(method, url.pathname);
+    const taken = this.faults.take(method, url.pathname);
+    const fault = taken?.applyFirst ? undefined : taken; // applyFirst: after handling, see answerAfter
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.dropBeforeApplying) return drop(res, record);
     if (fault?.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
@@ -141,6 +144,7 @@ export class Router {
       answer = { status: 500, body: { errCode: "EMULATOR_FAILURE", errMessage: String(error) } };
     }
     if (fault?.dropAfterApplying) return drop(res, record);
+    if (taken?.applyFirst) return answerAfter(taken, answer, res, record);
     send(res, answer.status, answer.body, answer.headers ?? {}, record);
   }
 
@@ -182,11 +186,29 @@ export function startHttpsServer(
   });
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+/**
+ * A fault with `applyFirst`, once the request was handled for real: it waits, then drops the
+ * connection or answers its status instead (else the real answer, late).
+ */
+async function answerAfter(
+  fault: Fault,
+  answer: EmulatorResponse,
+  res: ServerResponse,
+  record: (status: number) => void,
+): Promise<void> {
+  // Unref'd: a long hold (a client killed while waiting) must not keep a finished test run alive.
+  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
+  if (fault.dropAfterApplying || fault.dropBeforeApplying) return drop(res, record);
+  if (fault.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
+  send(res, answer.status, answer.body, answer.headers ?? {}, record);
+}
+
+async function readBody(req: IncomingMessage, raw: boolean): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString("utf8");
   if (text === "") return undefined;
+  if (raw) return text;
   const type = req.headers["content-type"] ?? "";
   if (type.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
   if (type.includes("json")) return JSON.parse(text);

@@ -79,6 +79,8 @@ export interface Call<S extends z.ZodType> {
   searchParams?: Record<string, string | number | boolean>;
   json?: unknown;
   form?: Record<string, string>;
+  /** A body already encoded (an XML document); its `content-type` goes in `headers`. */
+  body?: string;
   headers?: Record<string, string>;
   /**
    * How the answer is asked for (`Accept`) and read; JSON (an empty body is `undefined`) by
@@ -194,6 +196,7 @@ export class HttpClient {
       searchParams: call.searchParams,
       json: call.json,
       form: call.form,
+      body: call.body,
       // Bytes, always: a gzipped report must not go through a text decoder; codecs decode.
       responseType: "buffer",
       headers: { accept: (call.codec ?? DEFAULT_CODEC).accept, ...call.headers, ...authHeaders },

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { startEmulator, RunningEmulator } from "../../emulator";
-import { LocalStack, REPO_ROOT } from "../../scripts/local-stack";
+import { LocalStack, REPO_ROOT, runCommand } from "../../scripts/local-stack";
 import { defaultConfig, engineOrSkip, nameOf } from "./helpers";
 
 describe("examples/ through the real Pulumi engine", function () {
@@ -143,5 +143,20 @@ describe("examples/vcloud-air through the real Pulumi engine", function () {
     const read = emulator.requests.map((r) => `${r.method} ${r.path}`);
     assert.ok(read.includes("GET /vca/default/api/sc/plans"), "the plans were read");
     assert.ok(read.includes("GET /vca/dedicated/api/vchs/services"), "the services were read");
+  });
+});
+
+describe("examples/commerce", function () {
+  // It uses @pulumi/random, whose plugin cannot be installed on these machines: it cannot run under
+  // the engine here. Its program is run with Pulumi's mocks in test/integration/commerce-example.test.ts.
+  it("examples/commerce type-checks as its own project (tsc)", async () => {
+    const tsc = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    const result = await runCommand(process.execPath, [
+      tsc,
+      "--noEmit",
+      "-p",
+      join(REPO_ROOT, "examples", "commerce", "tsconfig.json"),
+    ]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
   });
 });

@@ -41,6 +41,7 @@ export interface Declared {
   vcaUserLookups?: Record<string, { id: string; vcaAccount?: string }>;
   vcaFunctions?: { servicesAccount: string };
   registrations?: Record<string, Record<string, unknown>>;
+  orders?: Record<string, Record<string, unknown>>;
 }
 
 /** An emulator and a stack of the suite's program pointed at it, for one test file. */
@@ -90,6 +91,7 @@ export class E2eStack {
         (name) => this.emulator.admin.appliance(name).issuedCredentials,
       ),
       ...this.emulator.admin.issuedAccessTokens(),
+      ...this.emulator.admin.commerceIssuedTokens(),
     ];
   }
 

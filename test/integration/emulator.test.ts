@@ -88,6 +88,7 @@ describe("emulator", () => {
       );
       const fault = routes.find((r) => r.method === "POST" && r.path === "/__admin/faults");
       assert.deepEqual(Object.keys(fault?.body?.properties ?? {}).sort(), [
+        "applyFirst",
         "body",
         "delayMs",
         "dropAfterApplying",

@@ -1,9 +1,16 @@
 // The end-to-end suite's program: each test declares the resources it needs in stack config,
 // so one program serves every scenario and each `pulumi up` step is a config change.
 import * as pulumi from "@pulumi/pulumi";
-import { MeteredProduct, MeteredProductArgs, ProxyConfig, ProxyConfigArgs } from "pulumi-vcpp";
 import { getVcaPlansOutput, getVcaServicesOutput, VcaUser, VcaUserArgs } from "pulumi-vcpp";
 import { UsageMeterRegistration, UsageMeterRegistrationArgs } from "pulumi-vcpp";
+import {
+  MeteredProduct,
+  MeteredProductArgs,
+  ProxyConfig,
+  ProxyConfigArgs,
+  VcppOrder,
+  VcppOrderArgs,
+} from "pulumi-vcpp";
 
 /** The declared resources; passwords are looked up by name in the secret `passwords` map. */
 interface Declared {
@@ -15,6 +22,7 @@ interface Declared {
   /** Run the functions: plans of the default (5.7) account, services of the named (5.6) account. */
   vcaFunctions?: { servicesAccount: string };
   registrations?: Record<string, UsageMeterRegistrationArgs>;
+  orders?: Record<string, VcppOrderArgs>;
 }
 
 const config = new pulumi.Config();
@@ -63,3 +71,10 @@ export const registrationStates = Object.fromEntries(
   Object.entries(registrations).map(([name, r]) => [name, r.registrationState]),
 );
 export const registrationLabels = Object.fromEntries(Object.entries(registrations).map(([name, r]) => [name, r.label]));
+const orders = Object.fromEntries(
+  Object.entries(declared.orders ?? {}).map(([name, args]) => [name, new VcppOrder(name, args)]),
+);
+export const fulfillmentStatuses = Object.fromEntries(
+  Object.entries(orders).map(([name, o]) => [name, o.fulfillmentStatus]),
+);
+export const requestIds = Object.fromEntries(Object.entries(orders).map(([name, o]) => [name, o.requestId]));
