@@ -84,7 +84,7 @@ export class E2eStack {
     await this.stack.setConfig("vcpp-e2e:passwords", JSON.stringify(passwords), { secret: true });
   }
 
-  /** Every credential the emulator handed out or holds: session ids, tokens (CSP access tokens too), passwords. */
+  /** Every credential the emulator handed out or holds: session ids, tokens (CSP, commerce and vCloud Air too), passwords. */
   issuedCredentials(): string[] {
     return [
       ...Object.keys(this.emulator.usageMeters).flatMap(
@@ -92,6 +92,9 @@ export class E2eStack {
       ),
       ...this.emulator.admin.issuedAccessTokens(),
       ...this.emulator.admin.commerceIssuedTokens(),
+      ...Object.keys(this.emulator.vcaAccounts).flatMap(
+        (name) => this.emulator.admin.vcaAccount(name).issuedCredentials,
+      ),
     ];
   }
 
