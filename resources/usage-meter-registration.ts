@@ -338,7 +338,7 @@ export class UsageMeterRegistrationProvider implements pulumi.dynamic.ResourcePr
         const status = await client.registration(agentId);
         if (status.state !== "in-progress") return status;
         if (status.progress !== undefined && (last.state !== "in-progress" || status.progress !== last.progress))
-          log.info(`Registration of agent ${agentId}: ${status.progress}`);
+          log.info(`Registration of agent ${agentId} in progress (Agent-Registration-Progress: ${status.progress})`);
         last = status;
         return undefined;
       },
