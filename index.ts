@@ -95,7 +95,6 @@ export {
   getServiceInstances,
   getServiceInstancesOutput,
   OrderFeedArgs,
-  OrderFeedEntry,
   OrderFeedOutputArgs,
   ProductVariation,
   ServiceInstance,
@@ -104,3 +103,4 @@ export {
   ServiceInstanceSummary,
 } from "./functions/commerce";
 export { PO_TYPES, PoType } from "./provider/commerce/po-types";
+export { OrderFeedEntry } from "./provider/commerce/types";

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ORDER_FEED_FORMATS } from "../provider/commerce/settings";
+import { OrderFeedEntry } from "../provider/commerce/types";
 import { outputOf, parseArgs, programClients } from "./program-clients";
 
 /** A commit contract (`GET /commit-contracts`); every value as the API sends it, as text. */
@@ -95,27 +96,6 @@ export interface ServiceInstance {
   }[];
   commitDetailsVO?: { contractNumber?: string; [field: string]: unknown };
   [field: string]: unknown;
-}
-
-/** One order line as the order feed reports it, the same whether read as Atom or JSON. */
-export interface OrderFeedEntry {
-  id: string;
-  title?: string;
-  updated?: string;
-  /** `success` or `failure`, lower case. */
-  status: string;
-  orderNumber?: string;
-  tokenNumber?: string;
-  externalLineTransactionReference?: string;
-  lineId?: string;
-  externalContractId?: string;
-  partId?: string;
-  commitStartDate?: string;
-  commitEndDate?: string;
-  /** The order's request id, when the feed carries it. */
-  requestId?: string;
-  /** Every key/value pair of the entry, as sent. */
-  values: Record<string, string>;
 }
 
 export interface ContractArgs {

@@ -66,14 +66,7 @@ export class ClientRegistry implements ServiceClients {
   usageMeter(name?: string): UsageMeterClient {
     const { shared, usageMeters } = this.current();
     const connection = usageMeters.connection(name);
-    return this.client(
-      `usage-meter:${connection.name}`,
-      () =>
-        new UsageMeterClient(connection, {
-          maxConcurrency: shared.maxConcurrentRequests,
-          timeoutMs: shared.requestTimeoutMs,
-        }),
-    );
+    return this.client(`usage-meter:${connection.name}`, () => new UsageMeterClient(connection, limitsOf(shared)));
   }
 
   usageMeterNames(): string[] {
@@ -83,39 +76,18 @@ export class ClientRegistry implements ServiceClients {
   vca(name?: string): VcaClient {
     const { shared, vcaAccounts } = this.current();
     const connection = vcaAccounts.connection(name);
-    return this.client(
-      `vca:${connection.name}`,
-      () =>
-        new VcaClient(connection, {
-          maxConcurrency: shared.maxConcurrentRequests,
-          timeoutMs: shared.requestTimeoutMs,
-        }),
-    );
+    return this.client(`vca:${connection.name}`, () => new VcaClient(connection, limitsOf(shared)));
   }
 
   commerce(): CommerceClient {
     const { shared, commerce } = this.current();
     const connection = commerce.connection();
-    return this.client(
-      "commerce",
-      () =>
-        new CommerceClient(connection, {
-          maxConcurrency: shared.maxConcurrentRequests,
-          timeoutMs: shared.requestTimeoutMs,
-        }),
-    );
+    return this.client("commerce", () => new CommerceClient(connection, limitsOf(shared)));
   }
 
   usageInsight(): UsageInsightClient {
     const { shared, usageInsight } = this.current();
-    return this.client(
-      "usage-insight",
-      () =>
-        new UsageInsightClient(usageInsight, {
-          maxConcurrency: shared.maxConcurrentRequests,
-          timeoutMs: shared.requestTimeoutMs,
-        }),
-    );
+    return this.client("usage-insight", () => new UsageInsightClient(usageInsight, limitsOf(shared)));
   }
 
   vcaAccountNames(): string[] {
@@ -138,4 +110,9 @@ export class ClientRegistry implements ServiceClients {
       );
     return this.configured;
   }
+}
+
+/** What every client is built with: requests in flight per host, and the timeout of one request. */
+function limitsOf(shared: SharedSettings) {
+  return { maxConcurrency: shared.maxConcurrentRequests, timeoutMs: shared.requestTimeoutMs };
 }

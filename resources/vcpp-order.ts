@@ -8,7 +8,7 @@ import { waitFor } from "../provider/wait";
 import { CommerceClient, OrderSpec } from "../provider/commerce/client";
 import { INSTANCE_PO_TYPES, PO_TYPES, PoType } from "../provider/commerce/po-types";
 import { OrderJournal } from "../provider/commerce/journal";
-import { OrderFeedEntry } from "../provider/commerce/schemas";
+import { OrderFeedEntry } from "../provider/commerce/types";
 import { shimFor } from "./shim";
 import { checkInputs, dropUndefined, isUnknown, nonEmpty, parseInputs, Same, UNKNOWN } from "./validation";
 

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { AdminModule, adminOperation } from "../core/admin";
 import { Same } from "../core/same";
 import { CspState, newApiToken } from "./csp";
-import { ReportsState, storeReport } from "./reports";
+import { ReportsState, StoredReport, storeReport } from "./reports";
 import {
   CONNECTIVITY_MODES,
   inProgress,
@@ -15,6 +15,7 @@ import {
   KnownAgentOptions,
   METERING_MODES,
   publicAgent,
+  Registration,
   touch,
   UsageInsightState,
   withdraw,
@@ -90,35 +91,10 @@ const agentSchema = z
 true satisfies Same<KnownAgentOptions, z.infer<typeof agentSchema>>;
 
 /** A registration as the services hold it. */
-export interface RegistrationRecord {
-  agentId: string;
-  organizationId: string;
-  label: string;
-  meteringMode: string;
-  connectivityMode: string;
-  version: string;
-  contractNumber?: string;
-  siteName?: string;
-  modifiedAt: string;
-  effectiveFrom: string;
-  changedBy: string;
-  agentSequence: number;
-  deleted: boolean;
-  inProgress: boolean;
-}
+export type RegistrationRecord = Omit<Registration, "completesAt"> & { inProgress: boolean };
 
 /** A report's listing, with whose and which month it is. */
-export interface ReportRecord {
-  ref: string;
-  organizationId: string;
-  agentId: string;
-  year: number;
-  month: number;
-  reportType: string;
-  contentType: string;
-  contentLength: number;
-  checksum: string;
-}
+export type ReportRecord = Omit<StoredReport, "body">;
 
 export interface CloudPartnerNavigatorAdmin {
   /** Token exchanges answered with an access token, by form field. */

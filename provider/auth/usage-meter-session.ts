@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { Authenticator, HttpClient } from "../http/client";
 import { registerSecret } from "../redact";
-import { timestamp } from "../usage-meter/schemas";
+import { timestamp } from "../readers";
 import { basic } from "./headers";
 import { Credential, CredentialKey, sharedAuthenticator } from "./token-source";
 

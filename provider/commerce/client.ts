@@ -24,13 +24,13 @@ import {
   CoreProduct,
   eligibleProductsSchema,
   jsonOrderFeedSchema,
-  OrderFeedEntry,
   orderAnswerSchema,
   ServiceInstanceDetail,
   serviceInstanceSchema,
   serviceInstancesSchema,
   ServiceInstanceSummary,
 } from "./schemas";
+import { OrderFeedEntry } from "./types";
 
 export const SERVICE = "VCPP commerce";
 

@@ -7,26 +7,16 @@
  * absent or `null` list is an empty one.
  */
 import { z } from "zod";
+import { absentAsUndefined, booleanish } from "../readers";
+import { OrderFeedEntry } from "./types";
 
 /** Absent and `null` are the same to this client: nothing reported. */
-const absentAsUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
 /** A value sent as text or as a number (ids, amounts, dates): kept as text; null or "" is absent. */
 export const text = z
   .union([z.string(), z.number()])
   .nullish()
   .transform((v) => (v === null || v === undefined || v === "" ? undefined : String(v)));
-
-/** A flag sent as a boolean or as "true"/"false" (any case). */
-const booleanish = z.union([
-  z.boolean(),
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(["true", "false"]))
-    .transform((s) => s === "true"),
-]);
 
 /** Required text (ids the client relies on). */
 const requiredText = z.union([z.string().min(1), z.number()]).transform(String);
@@ -210,29 +200,6 @@ export const orderAnswerSchema = z
     }),
   );
 export type OrderAnswer = z.infer<typeof orderAnswerSchema>;
-
-/** One order line as the feed reports it (one entry per line), read from Atom or JSON alike. */
-export interface OrderFeedEntry {
-  /** The entry's id in the feed. */
-  id: string;
-  title?: string;
-  /** When the entry was last updated (ISO 8601), as the feed says. */
-  updated?: string;
-  /** `success` or `failure` (lower case; as the feed says otherwise). */
-  status: string;
-  orderNumber?: string;
-  tokenNumber?: string;
-  externalLineTransactionReference?: string;
-  lineId?: string;
-  externalContractId?: string;
-  partId?: string;
-  commitStartDate?: string;
-  commitEndDate?: string;
-  /** The request id of `POST /order`, when the feed carries it (the seed does not show it). */
-  requestId?: string;
-  /** Every key/value pair of the entry, as sent. */
-  values: Record<string, string>;
-}
 
 /** The feed's keys (seed 003, 4.8), matched without regard to case. */
 const FEED_KEYS: Record<string, keyof OrderFeedEntry> = {

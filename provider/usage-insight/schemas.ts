@@ -3,9 +3,8 @@
  * (api-reference §6 and §7): numbers may come as text, optional texts as `null`.
  */
 import { z } from "zod";
-import { booleanish, integerish } from "../usage-meter/schemas";
+import { absentAsUndefined, booleanish, integerish } from "../readers";
 
-const absentAsUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 const optionalText = z.string().nullish().transform(absentAsUndefined);
 /** A text or a number, kept as text (contract numbers and report references). */
 const textish = z.union([z.string().min(1), z.number().transform(String)]);

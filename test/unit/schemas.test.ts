@@ -1,16 +1,14 @@
 import { strict as assert } from "node:assert";
 import { z } from "zod";
+import { booleanish, integerish, timestamp } from "../../provider/readers";
 import {
-  booleanish,
   certificateActionSchema,
   dataUsageSchema,
-  integerish,
   loginFlagsSchema,
   productSchema,
   proxySettingsSchema,
   proxyTestOutcome,
   proxyTestSchema,
-  timestamp,
 } from "../../provider/usage-meter/schemas";
 
 /** The parsed value, or the issue paths when the answer is refused. */

@@ -6,7 +6,7 @@ import sinon from "sinon";
 import { ClientRegistry } from "../../provider/registry";
 import { ServiceError } from "../../provider/errors";
 import { CommerceClient, OrderOutcome, OrderSpec } from "../../provider/commerce/client";
-import { OrderFeedEntry } from "../../provider/commerce/schemas";
+import { OrderFeedEntry } from "../../provider/commerce/types";
 import { matchOrder, VcppOrderOutputs, VcppOrderProvider } from "../../resources/vcpp-order";
 import { UNKNOWN } from "../../resources/validation";
 import { rejectionOf, stubLogs } from "./support";
