@@ -106,10 +106,17 @@ const agentId = z.string("must be a string").trim().min(1, "must not be empty");
 
 const reportsArgs = z
   .strictObject({ year, month, agentId: agentId.optional() })
-  .refine((a) => a.year * 12 + a.month <= new Date().getUTCFullYear() * 12 + new Date().getUTCMonth() + 1, {
+  // Judged only for a month that is one (zod still runs this after the month's own rule failed).
+  .refine((a) => !month.safeParse(a.month).success || a.year * 12 + a.month <= thisMonthIndex(), {
     path: ["month"],
     message: "must not be in the future",
   });
+/** Months since year 0 of the current UTC month, comparable with `year * 12 + month`. */
+function thisMonthIndex(): number {
+  const now = new Date();
+  return now.getUTCFullYear() * 12 + now.getUTCMonth() + 1;
+}
+
 const reportArgs = z.strictObject({
   ref: z.string("must be a string: pass a report that getUsageReports listed").min(1, "must not be empty"),
   contentType: z.string("must be a string: the report's contentType").min(1, "must not be empty"),

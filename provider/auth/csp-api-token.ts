@@ -36,7 +36,7 @@ export function cspApiToken(http: HttpClient, apiToken: string): Authenticator {
       acceptStatuses: REFUSED,
       hint: (status) =>
         status !== undefined && REFUSED.includes(status)
-          ? "The API token was refused: generate a new API token in the Cloud Partner Navigator and set it in the stack config"
+          ? "The API token was refused: generate a new API token in the Cloud Partner Navigator and set it with: pulumi config set --secret vcpp:cspApiToken <token>"
           : undefined,
     });
     let call = exchange("api_token");

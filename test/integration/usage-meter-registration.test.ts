@@ -347,6 +347,11 @@ describe("Usage Insight functions against the emulator", () => {
     withEmulator(async (emulator) => {
       programConfig(emulator);
       await assert.rejects(getUsageReports({ year: 2024, month: 13 }), /month: must be between 1 and 12/);
+      // A month that is none is not also "in the future": one reason, the right one.
+      await assert.rejects(
+        getUsageReports({ year: now.getUTCFullYear(), month: 13 }),
+        (e: Error) => /must be between 1 and 12/.test(e.message) && !/in the future/.test(e.message),
+      );
       await assert.rejects(
         getUsageReports({ year: now.getUTCFullYear() + 1, month: 1 }),
         /year: must not be in the future/,
