@@ -14,6 +14,11 @@ import { EmulatorOptions, RunningEmulator, SERVICES, startEmulator } from "./ind
 const MODES = ["error", "warn", "bypass"];
 const GENERAL_OPTIONS: Record<string, CliOption> = {
   port: { type: "string", value: "N", help: "port to listen on (default: a free one)" },
+  "latency-ms": {
+    type: "string",
+    value: "MS",
+    help: "every request waits MS milliseconds before it is handled, as a far-away service would (default 0; PUT /__admin/latency changes it)",
+  },
   "on-unhandled-request": {
     type: "string",
     value: "MODE",
@@ -36,7 +41,7 @@ function usage(): string {
     o.help,
   ]);
   const width = Math.max(...flags.map(([flag]) => flag.length));
-  const examples = ["", "--port 8443", ...SERVICES.flatMap((s) => s.cli.examples)];
+  const examples = ["", "--port 8443", "--latency-ms 100", ...SERVICES.flatMap((s) => s.cli.examples)];
   return [
     "Usage: npm run emulator -- [options]   (or: node dist/emulator/cli.js [options])",
     "",
@@ -59,7 +64,12 @@ function optionsFrom(values: CliValues): EmulatorOptions {
   const mode = (values["on-unhandled-request"] ?? "warn") as string;
   if (!MODES.includes(mode))
     throw new UsageError(`--on-unhandled-request ${mode}: expected one of ${MODES.join(", ")}`);
-  const general = { port, onUnhandledRequest: mode as EmulatorOptions["onUnhandledRequest"] };
+  const latencyMs = Number(values["latency-ms"] ?? "0");
+  if (!Number.isInteger(latencyMs) || latencyMs < 0)
+    throw new UsageError(
+      `--latency-ms ${String(values["latency-ms"])}: expected a whole number of milliseconds, 0 or more`,
+    );
+  const general = { port, latencyMs, onUnhandledRequest: mode as EmulatorOptions["onUnhandledRequest"] };
   return Object.assign(general, ...SERVICES.map((s) => s.cli.fromArgs(values)));
 }
 
