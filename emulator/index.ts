@@ -20,6 +20,7 @@ import {
   WRITE_METHODS,
 } from "./core/router";
 import { EmulatorService } from "./core/service";
+import { latencyAdmin, LatencyAdmin } from "./core/latency-admin";
 import { usageMeterService } from "./usage-meter";
 import { vcloudAirService } from "./vcloud-air";
 import { cloudPartnerNavigatorService } from "./cloud-partner-navigator";
@@ -96,12 +97,14 @@ export interface CoreOptions {
   faults?: Fault[];
   /** The TLS certificate every service presents (default "trusted"); `admin.presentCertificate` changes it. */
   certificate?: PresentedCertificate;
+  /** Milliseconds every request (admin requests excepted) waits before it is handled, as if the service were far away; default 0. `admin.setLatency` changes it. */
+  latencyMs?: number;
 }
 
 export type EmulatorOptions = CoreOptions & Intersection<Part<Service, 0>>;
 
 /** Out-of-band changes and inspection, as an operator or a failure would cause them. */
-export type EmulatorAdmin = CoreAdmin & Intersection<Part<Service, 1>>;
+export type EmulatorAdmin = CoreAdmin & LatencyAdmin & Intersection<Part<Service, 1>>;
 
 export type RunningEmulator = Intersection<Part<Service, 2>> & {
   /** Base URL of the whole emulator, e.g. `https://127.0.0.1:41234`. */
@@ -135,6 +138,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     server.setSecureContext(await presentedTls(kind, tls));
     server.closeIdleConnections();
   });
+  router.latency.set(options.latencyMs ?? 0);
+  const latency = latencyAdmin(router.latency);
   for (const fault of options.faults ?? []) core.admin.injectFault(fault);
   const context = { certificates: new CertificateStore(), meteringAgents: new Map() };
   const services = (SERVICES as readonly EmulatorService<EmulatorOptions, object, object>[]).map((service) => ({
@@ -144,6 +149,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   router.use(
     adminRoutes([
       { service: "emulator", operations: core.operations },
+      { service: "emulator", operations: latency.operations },
       ...services.map((s) => ({ service: s.name, operations: s.operations })),
     ]),
   );
@@ -154,7 +160,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = await startHttpsServer(router, started, host, options.port ?? 0);
   listening.server = server;
   const url = `https://${host}:${(server.address() as AddressInfo).port}`;
-  const admin = merged([core.admin, ...services.map((s) => s.admin)]) as EmulatorAdmin;
+  const admin = merged([core.admin, latency.admin, ...services.map((s) => s.admin)]) as EmulatorAdmin;
 
   return {
     ...(merged(services.map((s) => s.access(url))) as Intersection<Part<Service, 2>>),
