@@ -9,7 +9,8 @@
 import { Server } from "node:https";
 import { AddressInfo } from "node:net";
 import { adminRoutes, coreAdmin, CoreAdmin } from "./core/admin";
-import { CertificateStore, createServerTls } from "./core/certificates";
+import { CertificateStore, createServerTls, PresentedCertificate, presentedTls } from "./core/certificates";
+import { Fault } from "./core/faults";
 import {
   LoggedRequest,
   Router,
@@ -26,6 +27,7 @@ import { cloudPartnerNavigatorService } from "./cloud-partner-navigator";
 import { commerceService } from "./commerce";
 
 export { Fault } from "./core/faults";
+export { PresentedCertificate } from "./core/certificates";
 export { LoggedRequest, UnhandledRequest, UnhandledRequestMode } from "./core/router";
 export { ApplianceAccess, ApplianceOptions, ApplianceState, EmulatedProduct } from "./usage-meter";
 export {
@@ -93,6 +95,10 @@ export interface CoreOptions {
   quiet?: boolean;
   /** Milliseconds every request (admin requests excepted) waits before it is handled, as if the service were far away; default 0. `admin.setLatency` changes it. */
   latencyMs?: number;
+  /** Faults injected from the start, as `admin.injectFault` would. */
+  faults?: Fault[];
+  /** The TLS certificate every service presents (default "trusted"); `admin.presentCertificate` changes it. */
+  certificate?: PresentedCertificate;
 }
 
 export type EmulatorOptions = CoreOptions & Intersection<Part<Service, 0>>;
@@ -124,7 +130,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     onUnhandledRequest: options.onUnhandledRequest ?? "error",
     quiet: options.quiet ?? false,
   });
-  const core = coreAdmin(router);
+  // The admin operations are made before the server they switch the certificate of.
+  const listening: { server?: Server } = {};
+  const core = coreAdmin(router, async (kind) => {
+    const server = listening.server;
+    if (!server) throw new Error("the emulator is not listening yet");
+    server.setSecureContext(await presentedTls(kind, tls));
+    server.closeIdleConnections();
+  });
+  for (const fault of options.faults ?? []) core.admin.injectFault(fault);
   router.latency.set(options.latencyMs ?? 0);
   const latency = latencyAdmin(router.latency);
   const context = { certificates: new CertificateStore(), meteringAgents: new Map() };
@@ -142,7 +156,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   for (const service of services) router.use(service.routes);
 
   const host = options.host ?? "127.0.0.1";
-  const server: Server = await startHttpsServer(router, tls, host, options.port ?? 0);
+  const started = await presentedTls(options.certificate ?? "trusted", tls);
+  const server = await startHttpsServer(router, started, host, options.port ?? 0);
+  listening.server = server;
   const url = `https://${host}:${(server.address() as AddressInfo).port}`;
   const admin = merged([core.admin, latency.admin, ...services.map((s) => s.admin)]) as EmulatorAdmin;
 
@@ -168,6 +184,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     assertNoUnhandledRequests: () => router.assertNoUnhandledRequests(),
     close: async () => {
       await new Promise<void>((resolve) => {
+        // Every connection, those left hanging by a `hang` fault included.
         server.closeAllConnections();
         server.close(() => resolve());
       });
