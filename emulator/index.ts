@@ -93,12 +93,12 @@ export interface CoreOptions {
   onUnhandledRequest?: UnhandledRequestMode;
   /** Do not print unhandled requests as they arrive (with "error", closing still fails). */
   quiet?: boolean;
-  /** Milliseconds every request (admin requests excepted) waits before it is handled, as if the service were far away; default 0. `admin.setLatency` changes it. */
-  latencyMs?: number;
   /** Faults injected from the start, as `admin.injectFault` would. */
   faults?: Fault[];
   /** The TLS certificate every service presents (default "trusted"); `admin.presentCertificate` changes it. */
   certificate?: PresentedCertificate;
+  /** Milliseconds every request (admin requests excepted) waits before it is handled, as if the service were far away; default 0. `admin.setLatency` changes it. */
+  latencyMs?: number;
 }
 
 export type EmulatorOptions = CoreOptions & Intersection<Part<Service, 0>>;
@@ -138,9 +138,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     server.setSecureContext(await presentedTls(kind, tls));
     server.closeIdleConnections();
   });
-  for (const fault of options.faults ?? []) core.admin.injectFault(fault);
   router.latency.set(options.latencyMs ?? 0);
   const latency = latencyAdmin(router.latency);
+  for (const fault of options.faults ?? []) core.admin.injectFault(fault);
   const context = { certificates: new CertificateStore(), meteringAgents: new Map() };
   const services = (SERVICES as readonly EmulatorService<EmulatorOptions, object, object>[]).map((service) => ({
     name: service.name,
