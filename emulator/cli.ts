@@ -22,6 +22,11 @@ const GENERAL_OPTIONS: Record<string, CliOption> = {
     value: "SERVICE=RATE[:BURST]",
     help: "answer 429 with Retry-After above RATE requests per second to SERVICE, as the request log names it (repeatable)",
   },
+  "latency-ms": {
+    type: "string",
+    value: "MS",
+    help: "every request waits MS milliseconds before it is handled, as a far-away service would (default 0; PUT /__admin/latency changes it)",
+  },
   "on-unhandled-request": {
     type: "string",
     value: "MODE",
@@ -58,6 +63,7 @@ function usage(): string {
   const examples = [
     "",
     "--port 8443",
+    "--latency-ms 100",
     `--fault '{"method":"GET","pathIncludes":"/product","status":503,"times":2}'`,
     "--certificate untrusted",
     ...SERVICES.flatMap((s) => s.cli.examples),
@@ -97,11 +103,17 @@ function optionsFrom(values: CliValues): EmulatorOptions {
   const mode = (values["on-unhandled-request"] ?? "warn") as string;
   if (!MODES.includes(mode))
     throw new UsageError(`--on-unhandled-request ${mode}: expected one of ${MODES.join(", ")}`);
+  const latencyMs = Number(values["latency-ms"] ?? "0");
+  if (!Number.isInteger(latencyMs) || latencyMs < 0)
+    throw new UsageError(
+      `--latency-ms ${String(values["latency-ms"])}: expected a whole number of milliseconds, 0 or more`,
+    );
   const certificate = (values.certificate ?? "trusted") as string;
   if (!(PRESENTED_CERTIFICATES as readonly string[]).includes(certificate))
     throw new UsageError(`--certificate ${certificate}: expected one of ${PRESENTED_CERTIFICATES.join(", ")}`);
   const general = {
     port,
+    latencyMs,
     onUnhandledRequest: mode as EmulatorOptions["onUnhandledRequest"],
     faults: ((values.fault ?? []) as string[]).map(faultFromArg),
     certificate: certificate as PresentedCertificate,

@@ -21,6 +21,7 @@ import {
 } from "./core/router";
 import { EmulatorService } from "./core/service";
 import { RateLimit, RateLimitAdmin, rateLimitAdmin, RateLimiter } from "./core/rate-limit";
+import { latencyAdmin, LatencyAdmin } from "./core/latency-admin";
 import { usageMeterService } from "./usage-meter";
 import { vcloudAirService } from "./vcloud-air";
 import { cloudPartnerNavigatorService } from "./cloud-partner-navigator";
@@ -103,12 +104,14 @@ export interface CoreOptions {
    * "vcloud-air"), a rate above which its requests are answered 429 with `Retry-After`, unhandled.
    */
   rateLimits?: Record<string, RateLimit>;
+  /** Milliseconds every request (admin requests excepted) waits before it is handled, as if the service were far away; default 0. `admin.setLatency` changes it. */
+  latencyMs?: number;
 }
 
 export type EmulatorOptions = CoreOptions & Intersection<Part<Service, 0>>;
 
 /** Out-of-band changes and inspection, as an operator or a failure would cause them. */
-export type EmulatorAdmin = CoreAdmin & RateLimitAdmin & Intersection<Part<Service, 1>>;
+export type EmulatorAdmin = CoreAdmin & RateLimitAdmin & LatencyAdmin & Intersection<Part<Service, 1>>;
 
 export type RunningEmulator = Intersection<Part<Service, 2>> & {
   /** Base URL of the whole emulator, e.g. `https://127.0.0.1:41234`. */
@@ -144,6 +147,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     server.setSecureContext(await presentedTls(kind, tls));
     server.closeIdleConnections();
   });
+  router.latency.set(options.latencyMs ?? 0);
+  const latency = latencyAdmin(router.latency);
   for (const fault of options.faults ?? []) core.admin.injectFault(fault);
   const context = { certificates: new CertificateStore(), meteringAgents: new Map() };
   const services = (SERVICES as readonly EmulatorService<EmulatorOptions, object, object>[]).map((service) => ({
@@ -156,6 +161,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     adminRoutes([
       { service: "emulator", operations: core.operations },
       { service: "emulator", operations: limits.operations },
+      { service: "emulator", operations: latency.operations },
       ...services.map((s) => ({ service: s.name, operations: s.operations })),
     ]),
   );
@@ -166,7 +172,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = await startHttpsServer(router, started, host, options.port ?? 0);
   listening.server = server;
   const url = `https://${host}:${(server.address() as AddressInfo).port}`;
-  const admin = merged([core.admin, limits.admin, ...services.map((s) => s.admin)]) as EmulatorAdmin;
+  const admin = merged([core.admin, limits.admin, latency.admin, ...services.map((s) => s.admin)]) as EmulatorAdmin;
 
   return {
     ...(merged(services.map((s) => s.access(url))) as Intersection<Part<Service, 2>>),

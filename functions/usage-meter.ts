@@ -90,7 +90,8 @@ export function getUsageMeterInfoOutput(args: UsageMeterFunctionOutputArgs = {})
 /** The product certificates waiting for acceptance on the appliance (its `GET /user_action`). */
 export async function getPendingCertificates(args: UsageMeterFunctionArgs = {}): Promise<PendingCertificates> {
   const { usageMeter = DEFAULT_USAGE_METER } = parseArgs("getPendingCertificates", argsSchema, args);
-  const actions = await programClients().usageMeter(usageMeter).pendingCertificates();
+  // As the appliance is when called: a program may call it again after its resources changed the appliance.
+  const actions = await programClients().usageMeter(usageMeter).pendingCertificates(0);
   const certificates = actions.map(({ data }): PendingCertificate => {
     const { certData } = data;
     return {

@@ -276,9 +276,13 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   /**
-   * Accepts the product's pending certificate as declared, and returns the product's final state.
-   * Only a product registered by this very run waits for its certificate: the appliance fetches it
-   * after answering; one registered before (adopted, or in the state) that has none pending gets none.
+   * Accepts the product's pending certificate as declared, and returns the product's final state,
+   * built from the answers already received (no read after acceptance).
+   * A product registered by this very run, with `acceptCertificate: true`, is accepted straight
+   * away with the documented `certificateId` (`host:port`): no pending actions are listed. Only
+   * a pinned fingerprint, or an appliance that says the certificate is not there yet, lists them
+   * (and waits for the certificate: the appliance fetches it after answering). One registered
+   * before (adopted, or in the state) that has none pending gets none.
    */
   private async settle(
     client: UsageMeterClient,
@@ -287,14 +291,21 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     acceptedBefore: string | undefined,
     registeredNow: boolean,
   ): Promise<MeteredProductOutputs> {
-    let accepted = acceptedBefore;
     const expectCertificate = registeredNow && product.metered !== true && args.acceptCertificate !== false;
+    if (expectCertificate && args.acceptCertificate === true) {
+      const accepted = await client.acceptCertificate(product);
+      // Accepted without seeing the certificate: its fingerprint is not known (README, MeteredProduct).
+      if (accepted) return outputs(args, accepted, undefined, undefined);
+    }
+    let accepted = acceptedBefore;
+    let polls = 0;
     let pending = await waitFor({
       what: `the appliance to fetch the certificate of ${args.productType} ${args.host}:${args.port} (id ${product.id})`,
       timeoutMs: expectCertificate ? CERTIFICATE_WAIT_MS : 0,
       pollMs: CERTIFICATE_POLL_MS,
       progressEveryMs: CERTIFICATE_PROGRESS_MS,
-      poll: () => pendingFor(client, product.id),
+      // The first look may share the process's list; each later one needs a list newer than the last look.
+      poll: () => pendingFor(client, product.id, polls++ === 0 ? undefined : CERTIFICATE_POLL_MS),
     });
     if (pending && args.acceptCertificate !== false) {
       const fingerprint = normalizeFingerprint(pending.data.certData.fingerprint_sha256);
@@ -307,11 +318,9 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
             `It was not accepted, so the product is registered (id ${product.id}) but not metered. Verify the certificate, then set acceptCertificate to its fingerprint and run pulumi up again`,
         });
       }
-      await client.acceptCertificate(pending);
+      product = (await client.acceptCertificate(product, pending.data)) ?? product;
       accepted = fingerprint;
       pending = undefined;
-      // Acceptance answers no body, and changes `metered` and the status: read them back.
-      product = (await client.getProduct(args.productType, product.id)) ?? product;
     }
     // Otherwise the answer to the POST, PUT or GET just made is the appliance's current state.
     return outputs(args, product, accepted, pending);
@@ -334,8 +343,13 @@ function toSpec(args: MeteredProductInputs): ProductSpec {
   };
 }
 
-async function pendingFor(client: UsageMeterClient, productId: number): Promise<CertificateAction | undefined> {
-  return (await client.pendingCertificates()).find((a) => a.data.productId === productId);
+/** A product's pending certificate; `maxAgeMs` when polling, so that each poll sees a new list. */
+async function pendingFor(
+  client: UsageMeterClient,
+  productId: number,
+  maxAgeMs?: number,
+): Promise<CertificateAction | undefined> {
+  return (await client.pendingCertificates(maxAgeMs)).find((a) => a.data.productId === productId);
 }
 
 type MeteringState = Pick<

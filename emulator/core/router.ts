@@ -6,6 +6,7 @@
 import { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, Server } from "node:https";
 import { Fault, FaultQueue, malformedBody } from "./faults";
+import { Latency } from "./latency";
 
 export interface EmulatorRequest {
   method: string;
@@ -72,6 +73,7 @@ export interface RouterOptions {
 export class Router {
   readonly log: LoggedRequest[] = [];
   readonly faults = new FaultQueue();
+  readonly latency = new Latency();
   /** Unhandled requests not yet reported by `assertNoUnhandledRequests`. */
   private readonly unreported: UnhandledRequest[] = [];
   private readonly unhandled: UnhandledRequest[] = [];
@@ -119,6 +121,7 @@ export class Router {
         record,
       );
     }
+    if (service !== "admin") await this.latency.delay();
     if (!route) {
       const message = this.recordUnhandled({ method, url: `${url.pathname}${url.search}`, body });
       return send(res, 404, { errCode: "EMULATOR_UNKNOWN_ROUTE", errMessage: message }, {}, record);

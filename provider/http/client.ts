@@ -6,6 +6,7 @@
  */
 import type { Got, OptionsOfBufferResponseBody, Response, RetryObject } from "got" with { "resolution-mode": "import" };
 import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
+import { setTimeout } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
 import { z } from "zod";
 import { CallDescription, ErrorCode, formatPath, ServiceError } from "../errors";
@@ -33,8 +34,16 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { limit: 4, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
-/** Statuses that mean "try again later" for a call that is safe to repeat. */
-export const RETRIED_STATUS_CODES = [408, 429, 500, 502, 503, 504];
+/**
+ * Retries after a throttling answer (429), for any call: a throttled run slows down rather than
+ * fails, so it gets more patience than other failures (about a minute of backoff, or what
+ * `Retry-After` asks). A 429 is the service's refusal before doing anything (RFC 6585), so a
+ * POST that creates is repeated after one too: that is not a blind retry. Any other failure of a
+ * POST is still never retried.
+ */
+export const THROTTLED_RETRY_LIMIT = 10;
+/** Statuses that mean "try again later" for a call that is safe to repeat (429: see THROTTLED_RETRY_LIMIT). */
+export const RETRIED_STATUS_CODES = [408, 500, 502, 503, 504];
 /** Network failures that are retried, for calls that are safe to repeat. */
 export const RETRIED_ERROR_CODES = [
   "ETIMEDOUT",
@@ -47,6 +56,7 @@ export const RETRIED_ERROR_CODES = [
   "EAI_AGAIN",
 ];
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Requests in flight per host by default (vcpp:maxConcurrentRequests); measured, see decisions/performance.md. */
 export const DEFAULT_MAX_CONCURRENCY = 4;
 const DEFAULT_CODEC = jsonCodec();
 export const USER_AGENT = `${PACKAGE_NAME}/${PACKAGE_VERSION} (node ${process.version})`;
@@ -115,18 +125,61 @@ type GotModule = typeof import("got", { with: { "resolution-mode": "import" } })
 let gotModule: Promise<GotModule> | undefined;
 const loadGot = () => (gotModule ??= import("got"));
 
-const limiters = new Map<string, Promise<LimitFunction>>();
+const limiters = new Map<string, Promise<HostLimit>>();
 const warnedInsecure = new Set<string>();
 
-/** One limiter per host, shared by every client in the process, so the cap holds across resources. */
-function limiterFor(baseUrl: string, concurrency: number): Promise<LimitFunction> {
+/** One limit per host, shared by every client in the process, so the cap holds across resources. */
+function limiterFor(baseUrl: string, concurrency: number): Promise<HostLimit> {
   const host = new URL(baseUrl).host;
   let limiter = limiters.get(host);
   if (!limiter) {
-    limiter = import("p-limit").then((m) => m.default(concurrency));
+    limiter = import("p-limit").then((m) => new HostLimit(host, m.default(concurrency)));
     limiters.set(host, limiter);
   }
   return limiter;
+}
+
+/**
+ * Requests in flight to one host: at most the configured cap; halved when the host throttles
+ * (429), down to one, and grown back by one after as many successes in a row as the current
+ * limit (additive increase, multiplicative decrease, as TCP does). A 429 to a request sent before
+ * the last halving does not halve it again: that request reports the overload already counted.
+ */
+export class HostLimit {
+  readonly max: number;
+  private successes = 0;
+  private shrunkAt = -Infinity;
+
+  constructor(
+    readonly host: string,
+    private readonly limit: LimitFunction,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.max = limit.concurrency;
+  }
+
+  get current(): number {
+    return this.limit.concurrency;
+  }
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.limit(fn);
+  }
+
+  /** A 429 to a request sent at `sentAt` (epoch ms). */
+  throttled(sentAt: number): void {
+    this.successes = 0;
+    if (sentAt < this.shrunkAt || this.limit.concurrency === 1) return;
+    this.shrunkAt = this.now();
+    this.limit.concurrency = Math.max(1, Math.floor(this.limit.concurrency / 2));
+    log.info(`${this.host} is throttling requests (429): at most ${this.limit.concurrency} in flight for now`);
+  }
+
+  succeeded(): void {
+    if (this.limit.concurrency >= this.max || ++this.successes < this.limit.concurrency) return;
+    this.successes = 0;
+    this.limit.concurrency++;
+  }
 }
 
 export class HttpClient {
@@ -202,11 +255,36 @@ export class HttpClient {
       headers: { accept: (call.codec ?? DEFAULT_CODEC).accept, ...call.headers, ...authHeaders },
       retry: { methods: idempotent ? [call.method] : [] },
     };
-    try {
-      return await limit(() => got(call.path, options));
-    } catch (error) {
-      throw this.networkError(call, error);
+    // 429s are retried here rather than by got: the wait happens outside the host's limit, so
+    // a lowered limit holds at once instead of after the throttled requests gave up their slots.
+    for (let attempt = 1; ; attempt++) {
+      let response: Response<Uint8Array>;
+      try {
+        response = await limit.run(() => got(call.path, options));
+      } catch (error) {
+        throw this.networkError(call, error);
+      }
+      if (response.statusCode !== 429) {
+        if (response.statusCode < 500) limit.succeeded();
+        return response;
+      }
+      limit.throttled(response.timings?.start ?? Date.now());
+      const delay = this.throttledDelay(response, attempt);
+      if (delay === undefined) return response;
+      log.debug(
+        `${this.endpoint.service}: ${call.method} ${redact(call.path)} answered 429; retry ${attempt} in ${Math.round(delay)} ms, at most ${limit.current} requests in flight to ${limit.host}`,
+      );
+      await setTimeout(delay);
     }
+  }
+
+  /** How long to wait before repeating a throttled call: what Retry-After asks, else the backoff; undefined: give up. */
+  private throttledDelay(response: Response<Uint8Array>, attempt: number): number | undefined {
+    if (attempt > Math.max(this.retry.limit, THROTTLED_RETRY_LIMIT)) return undefined;
+    const retryAfter = retryAfterMs(response.headers["retry-after"], Date.now());
+    if (retryAfter !== undefined && retryAfter > this.retry.maxRetryAfterMs) return undefined;
+    // `Retry-After: 0` means "now": the backoff still spreads the callers that were refused together.
+    return retryAfter || backoff(attempt, this.retry);
   }
 
   private interpret<S extends z.ZodType>(call: Call<S>, response: Response<Uint8Array>): Reply<z.infer<S>> {
@@ -299,6 +377,15 @@ export class HttpClient {
       });
     }));
   }
+}
+
+/** A `Retry-After` header (seconds, or an HTTP date) in milliseconds from `now`; undefined if absent or unreadable. */
+export function retryAfterMs(header: string | string[] | undefined, now: number): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === "") return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Exponential backoff with jitter (half to full of the exponential value), capped. */

@@ -9,6 +9,7 @@ import { UsageMeterConnection } from "./settings";
 import { ServiceError } from "../errors";
 import { usageMeterSession, usageMeterSessionKey } from "../auth/usage-meter-session";
 import { credentialId } from "../auth/token-source";
+import { SharedReads } from "../shared-reads";
 import * as log from "../log";
 import {
   agentInfoSchema,
@@ -70,6 +71,25 @@ export function isProductGone(error: unknown): boolean {
   return error instanceof ServiceError && error.status === 502 && error.errCode !== undefined;
 }
 
+/**
+ * How long a list read from the appliance (the products of a type, the pending actions) is
+ * reused by this process's operations, writes of this process patched in or dropping it. Long
+ * enough that a refresh of a few hundred products costs one list per type (the engine reads in
+ * waves over a few seconds); short enough that a change made by hand is seen by the next
+ * command. See decisions/performance.md.
+ */
+export const SHARED_READ_TTL_MS = 30_000;
+
+/** The status this client records for a product whose certificate it accepted: the acceptance answers no body. */
+export const ACCEPTED_STATUS = { code: "OK", text: "Certificate accepted" };
+
+/** What `PUT /accept_certificate` names: the documented `certificateId` is the product's `host:port`. */
+export interface CertificateTarget {
+  certificateId: string;
+  productType: string;
+  productId: number;
+}
+
 export function apiBaseUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, "");
   return /\/api\/v1$/.test(trimmed) ? trimmed : `${trimmed}/api/v1`;
@@ -80,6 +100,8 @@ export class UsageMeterClient {
   readonly baseUrl: string;
   private readonly auth: Authenticator;
   private readonly loginKey: string;
+  /** Lists shared by this client's operations; a new client (a new `configure`) starts with none. */
+  readonly reads = new SharedReads(SHARED_READ_TTL_MS);
 
   constructor(
     readonly connection: UsageMeterConnection,
@@ -222,64 +244,107 @@ export class UsageMeterClient {
     );
   }
 
+  /**
+   * The products of a type, one `GET /product?productType=` shared by every caller of the
+   * process (see SharedReads). The appliance's own 502 ("no such product") is read as none.
+   */
+  products(productType: ProductType): Promise<Product[]> {
+    return this.reads.read(productsKey(productType), async () => {
+      const reply = await this.unlessGone({
+        operation: "list products",
+        method: "GET",
+        path: "product",
+        searchParams: { productType },
+        schema: z.array(productSchema),
+      });
+      return reply.gone ? [] : reply.body;
+    });
+  }
+
   /** The product registered for this host, port and type, if any: the natural key used for adoption. */
   async findProduct(productType: ProductType, host: string, port: number): Promise<Product | undefined> {
-    const products = await this.listProducts(productType);
+    const products = await this.products(productType);
     return products.find(
       (p) => p.productType === productType && p.host.toLowerCase() === host.toLowerCase() && p.port === port,
     );
   }
 
-  /** A product by id, or undefined when the appliance says it does not exist (its 502). */
+  /** A product by id, from the shared list of its type; undefined when the appliance does not have it. */
   async getProduct(productType: ProductType, id: number): Promise<Product | undefined> {
-    const reply = await this.unlessGone({
-      operation: "read product",
-      method: "GET",
-      path: "product",
-      searchParams: { productType, id },
-      schema: z.array(productSchema),
-    });
-    return reply.gone ? undefined : reply.body.find((p) => p.id === id);
+    return (await this.products(productType)).find((p) => p.id === id);
   }
 
   /** POST /product: never retried; callers look the product up by its natural key when the answer is lost. */
   async registerProduct(spec: ProductSpec): Promise<Product> {
-    return this.http.request(
-      {
-        operation: "register product",
-        method: "POST",
-        path: "product",
-        json: productBody(spec),
-        schema: productSchema,
-      },
-      this.auth,
+    const product = await this.productWrite(spec.productType, () =>
+      this.http.request(
+        {
+          operation: "register product",
+          method: "POST",
+          path: "product",
+          json: productBody(spec),
+          schema: productSchema,
+        },
+        this.auth,
+      ),
     );
+    this.recordProduct(spec.productType, product);
+    return product;
   }
 
   /** PUT /product with the id in the body: updates credentials and re-activates. */
   async updateProduct(id: number, spec: ProductSpec): Promise<Product> {
-    return this.http.request(
-      {
-        operation: "update product",
-        method: "PUT",
-        path: "product",
-        json: { id, ...productBody(spec) },
-        schema: productSchema,
-      },
-      this.auth,
+    const product = await this.productWrite(spec.productType, () =>
+      this.http.request(
+        {
+          operation: "update product",
+          method: "PUT",
+          path: "product",
+          json: { id, ...productBody(spec) },
+          schema: productSchema,
+        },
+        this.auth,
+      ),
     );
+    this.recordProduct(spec.productType, product);
+    return product;
   }
 
   /** Removes a product; true if it was there. */
   async deleteProduct(productType: ProductType, id: number): Promise<boolean> {
-    const reply = await this.unlessGone({
-      operation: "remove product",
-      method: "DELETE",
-      path: "product",
-      searchParams: { productType, id, forget: true },
-      schema: ignoredBody,
-    });
+    const reply = await this.productWrite(productType, () =>
+      this.unlessGone({
+        operation: "remove product",
+        method: "DELETE",
+        path: "product",
+        searchParams: { productType, id, forget: true },
+        schema: ignoredBody,
+      }),
+    );
+    this.reads.update<Product[]>(productsKey(productType), (products) => products.filter((p) => p.id !== id));
     return !reply.gone;
+  }
+
+  /**
+   * A write to the products of a type. It may add or drop a pending certificate (the appliance
+   * fetches one after it answers), so the pending actions are read anew after it; a failed one
+   * (perhaps applied, its answer lost) drops the shared list of its type too.
+   */
+  private async productWrite<T>(productType: ProductType, write: () => Promise<T>): Promise<T> {
+    try {
+      return await this.reads.writing([USER_ACTIONS_KEY], write);
+    } catch (error) {
+      this.reads.invalidate(productsKey(productType));
+      throw error;
+    }
+  }
+
+  /** What the appliance answered to a write is its current state: later readers of the list see it. */
+  private recordProduct(productType: ProductType, product: Product): void {
+    this.reads.update<Product[]>(productsKey(productType), (products) => [
+      ...products.filter((p) => p.id !== product.id),
+      product,
+    ]);
   }
 
   /** Sends a call about one product, telling "the appliance has no such product" apart from a failure. */
@@ -292,28 +357,68 @@ export class UsageMeterClient {
     return { gone: true };
   }
 
-  async pendingCertificates(): Promise<CertificateAction[]> {
-    const actions = await this.http.request(
-      { operation: "list pending user actions", method: "GET", path: "user_action", schema: z.array(userActionSchema) },
-      this.auth,
+  /**
+   * Certificates waiting for acceptance: one `GET /user_action` shared by every caller of the
+   * process; `maxAgeMs` bounds the age of a shared answer (a poller passes its interval).
+   */
+  async pendingCertificates(maxAgeMs?: number): Promise<CertificateAction[]> {
+    const actions = await this.reads.read(
+      USER_ACTIONS_KEY,
+      () =>
+        this.http.request(
+          {
+            operation: "list pending user actions",
+            method: "GET",
+            path: "user_action",
+            schema: z.array(userActionSchema),
+          },
+          this.auth,
+        ),
+      maxAgeMs,
     );
     return actions.filter((a): a is CertificateAction => a.code === "Cert" && "data" in a);
   }
 
-  async acceptCertificate(action: CertificateAction): Promise<void> {
-    const { certificateId, productType, productId } = action.data;
-    await this.http.request(
-      {
-        operation: "accept product certificate",
-        method: "PUT",
-        path: "accept_certificate",
-        json: { certificateId, accepted: true, productType, productId },
-        schema: ignoredBody,
-      },
-      this.auth,
+  /**
+   * `PUT /accept_certificate` for a product, with the documented `certificateId` (`host:port`)
+   * unless a pending action names another. Returns the product as accepting leaves it (the
+   * answer has no body: metered, {@link ACCEPTED_STATUS}), or undefined when the appliance
+   * answers 400, i.e. it has no such certificate waiting (not fetched yet): the caller then
+   * lists the pending actions and waits.
+   */
+  async acceptCertificate(product: Product, target?: CertificateTarget): Promise<Product | undefined> {
+    const { certificateId, productType, productId } = target ?? {
+      certificateId: `${product.host}:${product.port}`,
+      productType: product.productType,
+      productId: product.id,
+    };
+    const reply = await this.reads.writing([USER_ACTIONS_KEY], () =>
+      this.http.send(
+        {
+          operation: "accept product certificate",
+          method: "PUT",
+          path: "accept_certificate",
+          json: { certificateId, accepted: true, productType, productId },
+          schema: ignoredBody,
+          acceptStatuses: target ? undefined : [400],
+        },
+        this.auth,
+      ),
     );
+    if (!reply.ok) {
+      log.debug(
+        `${SERVICE} at ${this.baseUrl}: no certificate ${certificateId} waits yet (${reply.status}: ${reply.text})`,
+      );
+      return undefined;
+    }
+    const accepted: Product = { ...product, metered: true, status: { ...ACCEPTED_STATUS, lastChanged: Date.now() } };
+    this.recordProduct(product.productType as ProductType, accepted);
+    return accepted;
   }
 }
+
+const USER_ACTIONS_KEY = "user_action";
+const productsKey = (productType: ProductType) => `product:${productType}`;
 
 function productBody(spec: ProductSpec): Record<string, unknown> {
   return {

@@ -12,14 +12,18 @@ import {
   DEFAULT_RETRY,
   describeZodIssues,
   Endpoint,
+  HostLimit,
   HttpClient,
   networkErrorCode,
+  retryAfterMs,
+  THROTTLED_RETRY_LIMIT,
   USER_AGENT,
 } from "../../provider/http/client";
 import { ServiceError } from "../../provider/errors";
 import { registerSecret } from "../../provider/redact";
 import { RunningEmulator, startEmulator } from "../../emulator";
 import { FAST_RETRY, rejectionOf, startServer, stubLogs, TestServer } from "./support";
+import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
 
 const anything = z.unknown();
 const call = (method: Call<z.ZodType>["method"], extra: Partial<Call<z.ZodType>> = {}): Call<z.ZodType> => ({
@@ -298,6 +302,140 @@ describe("HttpClient", () => {
       await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).request(call("GET"))));
       assert.equal(server.requests.length, 10);
       assert.equal(counting.max(), 3);
+    });
+  });
+
+  describe("throttling (429)", () => {
+    for (const method of ["POST", "PATCH"] as const) {
+      it(`repeats a ${method} answered 429, which the service refused before doing anything`, async () => {
+        const s = await statusesThenOk(429);
+        assert.deepEqual(await clientFor(s).request(call(method)), { ok: true });
+        assert.equal(s.requests.length, 2);
+      });
+    }
+
+    it("keeps retrying a throttled call past the ordinary retry limit, so the run slows down instead of failing", async () => {
+      const s = await statusesThenOk(429, 429, 429, 429, 429);
+      const client = clientFor(s, { retry: { ...FAST_RETRY, limit: 2 } });
+      assert.deepEqual(await client.request(call("POST")), { ok: true });
+      assert.equal(s.requests.length, 6);
+    });
+
+    it(`gives up after ${THROTTLED_RETRY_LIMIT} retries of a call that stays throttled, with a hint`, async () => {
+      server = await startServer(() => ({ status: 429, body: { errMessage: "slow down" } }));
+      const error = await rejectionOf(clientFor(server).request(call("GET")));
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.status, 429);
+      assert.match(error.message, /throttling requests; .*vcpp:maxConcurrentRequests/);
+      assert.equal(server.requests.length, THROTTLED_RETRY_LIMIT + 1);
+    });
+
+    it("honours Retry-After on a 429 (waits what it asks, not the short backoff)", async () => {
+      server = await startServer((_req, i) =>
+        i === 0 ? { status: 429, headers: { "retry-after": "1" } } : { body: { ok: true } },
+      );
+      const started = Date.now();
+      assert.deepEqual(await clientFor(server).request(call("POST")), { ok: true });
+      assert.ok(Date.now() - started >= 990, `retried after ${Date.now() - started} ms`);
+      assert.equal(server.requests.length, 2);
+    });
+
+    it("fails at once when a 429's Retry-After is longer than maxRetryAfterMs", async () => {
+      server = await startServer(() => ({ status: 429, headers: { "retry-after": "3600" } }));
+      const client = clientFor(server, { retry: { ...FAST_RETRY, maxRetryAfterMs: 500 } });
+      const error = await rejectionOf(client.request(call("GET")));
+      assert.equal(error.status, 429);
+      assert.equal(server.requests.length, 1);
+    });
+
+    it("lowers the requests in flight to a host that throttles, and every call still succeeds", async () => {
+      // A small appliance: more than 2 requests at once and it answers 429 with Retry-After: 0.
+      let inFlight = 0;
+      let throttled = 0;
+      server = await startServer(async () => {
+        if (inFlight >= 2) return (throttled++, { status: 429, headers: { "retry-after": "0" } });
+        inFlight++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        inFlight--;
+        return { body: { ok: true } };
+      });
+      const client = clientFor(server, { maxConcurrency: 8 });
+      const bodies = await Promise.all(Array.from({ length: 40 }, () => client.request(call("POST"))));
+      assert.equal(bodies.length, 40);
+      assert.ok(throttled > 0, "the host throttled");
+      // At a steady 8 in flight, 6 of every 8 would be refused again and again (hundreds of 429s);
+      // slowed down, a call is refused less than once on average.
+      assert.ok(throttled < 40, `${throttled} requests were throttled`);
+      assert.ok(logs.info.calledWithMatch(/is throttling requests \(429\): at most \d in flight/));
+    });
+  });
+
+  describe("HostLimit", () => {
+    /** A HostLimit over a stand-in for p-limit, with a clock the test moves. */
+    function hostLimit(max: number) {
+      const limit = { concurrency: max } as LimitFunction;
+      const clock = { now: 10_000 };
+      return { host: new HostLimit("appliance:443", limit, () => clock.now), clock };
+    }
+
+    it("halves the limit on a 429, down to one, never below", () => {
+      const { host, clock } = hostLimit(16);
+      const seen = [];
+      for (let i = 0; i < 6; i++) {
+        clock.now += 100;
+        host.throttled(clock.now);
+        seen.push(host.current);
+      }
+      assert.deepEqual(seen, [8, 4, 2, 1, 1, 1]);
+    });
+
+    it("halves once for the 429s of requests sent before that halving (they report the same overload)", () => {
+      const { host, clock } = hostLimit(16);
+      const sentTogether = clock.now;
+      clock.now += 100;
+      host.throttled(sentTogether);
+      host.throttled(sentTogether);
+      host.throttled(sentTogether + 50);
+      assert.equal(host.current, 8);
+      host.throttled(clock.now + 1);
+      assert.equal(host.current, 4, "a request sent after the halving that is refused again halves it again");
+    });
+
+    it("grows back by one after as many successes in a row as the limit, up to the configured cap", () => {
+      const { host, clock } = hostLimit(4);
+      host.throttled(clock.now);
+      assert.equal(host.current, 2);
+      host.succeeded();
+      assert.equal(host.current, 2, "one success is not enough at 2");
+      host.succeeded();
+      assert.equal(host.current, 3);
+      for (let i = 0; i < 3; i++) host.succeeded();
+      assert.equal(host.current, 4);
+      for (let i = 0; i < 20; i++) host.succeeded();
+      assert.equal(host.current, 4, "never above vcpp:maxConcurrentRequests");
+    });
+
+    it("starts counting successes again after a 429", () => {
+      const { host, clock } = hostLimit(8);
+      host.throttled(clock.now);
+      for (let i = 0; i < 3; i++) host.succeeded();
+      clock.now += 100;
+      host.throttled(clock.now);
+      assert.equal(host.current, 2);
+      host.succeeded();
+      assert.equal(host.current, 2);
+    });
+  });
+
+  describe("retryAfterMs", () => {
+    it("reads seconds and HTTP dates, and nothing else", () => {
+      const now = Date.parse("2026-11-24T20:00:00Z");
+      assert.equal(retryAfterMs("3", now), 3000);
+      assert.equal(retryAfterMs(["0"], now), 0);
+      assert.equal(retryAfterMs("Tue, 24 Nov 2026 20:00:05 GMT", now), 5000);
+      assert.equal(retryAfterMs("Tue, 24 Nov 2026 19:00:00 GMT", now), 0, "a date in the past means now");
+      assert.equal(retryAfterMs(undefined, now), undefined);
+      assert.equal(retryAfterMs("soon", now), undefined);
     });
   });
 

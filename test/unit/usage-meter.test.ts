@@ -317,17 +317,29 @@ describe("UsageMeterClient", () => {
       );
     });
 
-    it("reads a product by id, and one that does not exist (502 ERR_PM_PRODUCT_NOT_FOUND) as undefined, asking once", async () => {
+    it("reads products by id from one shared list of their type; one that is not there is undefined", async () => {
       const e = await start();
       const client = clientOf(e);
       await client.registerProduct(vcda);
-      assert.equal((await client.getProduct("VCAV", 1))?.host, "vcda.example.com");
       e.admin.clearRequests();
-      assert.equal(await client.getProduct("VCAV", 99), undefined);
+      const [found, missing] = await Promise.all([client.getProduct("VCAV", 1), client.getProduct("VCAV", 99)]);
+      assert.equal(found?.host, "vcda.example.com");
+      assert.equal(missing, undefined);
       assert.deepEqual(
-        requestsTo(e, "GET", "/product").map((r) => r.status),
-        [502],
+        requestsTo(e, "GET", "/product").map((r) => [r.status, r.query]),
+        [[200, "?productType=VCAV"]],
       );
+    });
+
+    it("an appliance that answers its own 502 (no such product) for a type's list has none of that type", async () => {
+      const e = await start();
+      e.admin.injectFault({
+        method: "GET",
+        pathIncludes: "/product",
+        status: 502,
+        body: { errCode: "ERR_PM_PRODUCT_NOT_FOUND", errMessage: "Product not found" },
+      });
+      assert.equal(await clientOf(e).getProduct("VCAV", 1), undefined);
     });
 
     it("retries a 502 that is not the appliance's own (a proxy's), then reads the product", async () => {
@@ -370,7 +382,7 @@ describe("UsageMeterClient", () => {
       });
       const read = await rejectionOf(client.getProduct("VCAV", 1));
       assert.equal(read.status, 502);
-      assert.equal(read.operation, "read product");
+      assert.equal(read.operation, "list products");
       const removal = await rejectionOf(client.deleteProduct("VCAV", 1));
       assert.equal(removal.status, 502);
       assert.equal(e.admin.products().length, 1);
@@ -418,9 +430,31 @@ describe("UsageMeterClient", () => {
         normalizeFingerprint(action.data.certData.fingerprint_sha256),
         await e.admin.certificateFingerprint("vcda.example.com", 443),
       );
-      await client.acceptCertificate(action);
+      await client.acceptCertificate(product, action.data);
       assert.deepEqual(await client.pendingCertificates(), []);
       assert.equal((await client.getProduct("VCAV", product.id))?.metered, true);
+    });
+
+    it("accepts a certificate with the documented certificateId host:port, without listing pending actions", async () => {
+      const e = await start();
+      const client = clientOf(e);
+      const product = await client.registerProduct(vcda);
+      e.admin.clearRequests();
+      const accepted = await client.acceptCertificate(product);
+      assert.equal(accepted?.metered, true);
+      assert.deepEqual(
+        e.admin.requests().map((r) => `${r.method} ${r.path.replace(/^.*\/api\/v1/, "")}`),
+        ["PUT /accept_certificate"],
+      );
+      assert.equal(e.admin.products()[0].metered, true);
+    });
+
+    it("a certificate the appliance does not have yet (400) is undefined, not an error", async () => {
+      const e = await start();
+      const client = clientOf(e);
+      const product = await client.registerProduct(vcda);
+      await client.acceptCertificate(product);
+      assert.equal(await client.acceptCertificate(product), undefined);
     });
 
     it("a product list with a malformed field is BAD_RESPONSE naming the field", async () => {
