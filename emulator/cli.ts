@@ -11,11 +11,17 @@ import { ADMIN_PREFIX } from "./core/admin";
 import { PRESENTED_CERTIFICATES, PresentedCertificate } from "./core/certificates";
 import { Fault, faultSchema } from "./core/faults";
 import { CliOption, CliValues, UsageError } from "./core/service";
-import { EmulatorOptions, RunningEmulator, SERVICES, startEmulator } from "./index";
+import { EmulatorOptions, RateLimit, RunningEmulator, SERVICES, startEmulator } from "./index";
 
 const MODES = ["error", "warn", "bypass"];
 const GENERAL_OPTIONS: Record<string, CliOption> = {
   port: { type: "string", value: "N", help: "port to listen on (default: a free one)" },
+  "rate-limit": {
+    type: "string",
+    multiple: true,
+    value: "SERVICE=RATE[:BURST]",
+    help: "answer 429 with Retry-After above RATE requests per second to SERVICE, as the request log names it (repeatable)",
+  },
   "latency-ms": {
     type: "string",
     value: "MS",
@@ -77,6 +83,19 @@ function usage(): string {
   ].join("\n");
 }
 
+/** `--rate-limit usage-meter=20:5`: the service's requests per second, and optionally its burst. */
+function rateLimitsFrom(values: CliValues): Record<string, RateLimit> {
+  const specs = (values["rate-limit"] ?? []) as string[];
+  return Object.fromEntries(
+    specs.map((spec) => {
+      const match = /^([\w-]+)=(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(spec);
+      if (!match || Number(match[2]) <= 0 || match[3] === "0")
+        throw new UsageError(`--rate-limit ${spec}: expected SERVICE=RATE[:BURST], e.g. usage-meter=20:5`);
+      return [match[1], { requestsPerSecond: Number(match[2]), ...(match[3] ? { burst: Number(match[3]) } : {}) }];
+    }),
+  );
+}
+
 function optionsFrom(values: CliValues): EmulatorOptions {
   const port = Number(values.port ?? "0");
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -135,7 +154,7 @@ function printSummary(emulator: RunningEmulator, caFile: string): void {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help) return console.log(usage());
-  const emulator = await startEmulator(optionsFrom(values));
+  const emulator = await startEmulator({ ...optionsFrom(values), rateLimits: rateLimitsFrom(values) });
   const caFile = join(mkdtempSync(join(tmpdir(), "vcpp-emulator-")), "ca.pem");
   writeFileSync(caFile, emulator.caPem);
   printSummary(emulator, caFile);

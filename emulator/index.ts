@@ -20,6 +20,7 @@ import {
   WRITE_METHODS,
 } from "./core/router";
 import { EmulatorService } from "./core/service";
+import { RateLimit, RateLimitAdmin, rateLimitAdmin, RateLimiter } from "./core/rate-limit";
 import { latencyAdmin, LatencyAdmin } from "./core/latency-admin";
 import { usageMeterService } from "./usage-meter";
 import { vcloudAirService } from "./vcloud-air";
@@ -28,6 +29,7 @@ import { commerceService } from "./commerce";
 
 export { Fault } from "./core/faults";
 export { PresentedCertificate } from "./core/certificates";
+export { RateLimit } from "./core/rate-limit";
 export { LoggedRequest, UnhandledRequest, UnhandledRequestMode } from "./core/router";
 export { ApplianceAccess, ApplianceOptions, ApplianceState, EmulatedProduct } from "./usage-meter";
 export {
@@ -97,6 +99,11 @@ export interface CoreOptions {
   faults?: Fault[];
   /** The TLS certificate every service presents (default "trusted"); `admin.presentCertificate` changes it. */
   certificate?: PresentedCertificate;
+  /**
+   * Per service (as the request log names it: "usage-meter", "csp", "usage-insight", "commerce",
+   * "vcloud-air"), a rate above which its requests are answered 429 with `Retry-After`, unhandled.
+   */
+  rateLimits?: Record<string, RateLimit>;
   /** Milliseconds every request (admin requests excepted) waits before it is handled, as if the service were far away; default 0. `admin.setLatency` changes it. */
   latencyMs?: number;
 }
@@ -104,7 +111,7 @@ export interface CoreOptions {
 export type EmulatorOptions = CoreOptions & Intersection<Part<Service, 0>>;
 
 /** Out-of-band changes and inspection, as an operator or a failure would cause them. */
-export type EmulatorAdmin = CoreAdmin & LatencyAdmin & Intersection<Part<Service, 1>>;
+export type EmulatorAdmin = CoreAdmin & RateLimitAdmin & LatencyAdmin & Intersection<Part<Service, 1>>;
 
 export type RunningEmulator = Intersection<Part<Service, 2>> & {
   /** Base URL of the whole emulator, e.g. `https://127.0.0.1:41234`. */
@@ -126,9 +133,11 @@ export type RunningEmulator = Intersection<Part<Service, 2>> & {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const tls = await createServerTls();
+  const limiter = new RateLimiter();
   const router = new Router({
     onUnhandledRequest: options.onUnhandledRequest ?? "error",
     quiet: options.quiet ?? false,
+    throttle: (service) => limiter.check(service),
   });
   // The admin operations are made before the server they switch the certificate of.
   const listening: { server?: Server } = {};
@@ -146,9 +155,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     name: service.name,
     ...service.start(options, context),
   }));
+  const limits = rateLimitAdmin(limiter, () => services.flatMap((s) => s.routes.map((r) => r.service)));
+  for (const [service, limit] of Object.entries(options.rateLimits ?? {})) limits.admin.setRateLimit(service, limit);
   router.use(
     adminRoutes([
       { service: "emulator", operations: core.operations },
+      { service: "emulator", operations: limits.operations },
       { service: "emulator", operations: latency.operations },
       ...services.map((s) => ({ service: s.name, operations: s.operations })),
     ]),
@@ -160,7 +172,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = await startHttpsServer(router, started, host, options.port ?? 0);
   listening.server = server;
   const url = `https://${host}:${(server.address() as AddressInfo).port}`;
-  const admin = merged([core.admin, latency.admin, ...services.map((s) => s.admin)]) as EmulatorAdmin;
+  const admin = merged([core.admin, limits.admin, latency.admin, ...services.map((s) => s.admin)]) as EmulatorAdmin;
 
   return {
     ...(merged(services.map((s) => s.access(url))) as Intersection<Part<Service, 2>>),

@@ -66,6 +66,8 @@ export interface RouterOptions {
   onUnhandledRequest: UnhandledRequestMode;
   /** Do not print unhandled requests as they arrive (the report of "error" is not affected). */
   quiet: boolean;
+  /** The answer (a 429) for a request its service cannot take now, before faults and handling; see rate-limit.ts. */
+  throttle?(service: string): EmulatorResponse | undefined;
 }
 
 export class Router {
@@ -124,6 +126,8 @@ export class Router {
       const message = this.recordUnhandled({ method, url: `${url.pathname}${url.search}`, body });
       return send(res, 404, { errCode: "EMULATOR_UNKNOWN_ROUTE", errMessage: message }, {}, record);
     }
+    const throttled = this.options.throttle?.(service);
+    if (throttled) return send(res, throttled.status, throttled.body, throttled.headers ?? {}, record);
     const taken = this.faults.take(method, url.pathname);
     const fault = taken?.applyFirst ? undefined : taken; // applyFirst: after handling, see answerAfter
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));

@@ -7,6 +7,7 @@ import type { Context } from "mocha";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
 import { EngineUnavailableError, installEngine, LocalStack, REPO_ROOT } from "../../scripts/local-stack";
 import { closeAfterFailure, stackConfigFor } from "../helpers/emulator";
+import { killProcessTree, processesWithPulumiHome, waitFor } from "./processes";
 
 export const PROGRAM_DIR = join(REPO_ROOT, "test", "e2e", "program");
 
@@ -105,14 +106,33 @@ export class E2eStack {
     );
   }
 
-  /** Removes the stack and closes the emulator; fails if a request reached no emulator route. */
+  /**
+   * Removes the stack and closes the emulator; fails if a request reached no emulator route, or if
+   * an engine process of the stack (a plugin: language host, dynamic provider) is still running.
+   */
   async dispose(): Promise<void> {
     try {
+      await assertNoStrayProcesses(this.stack.workDir);
       await this.stack.dispose();
     } finally {
       await this.emulator.close();
     }
   }
+}
+
+/**
+ * The engine stops its plugins when it exits; a process of the stack that is still running a few
+ * seconds later was orphaned (e.g. by a killed CLI). It is killed, and the test run fails naming it.
+ */
+async function assertNoStrayProcesses(workDir: string): Promise<void> {
+  const pulumiHome = join(workDir, "home");
+  if (await waitFor(() => processesWithPulumiHome(pulumiHome).length === 0, 5_000)) return;
+  const strays = processesWithPulumiHome(pulumiHome);
+  if (strays.length === 0) return;
+  for (const stray of strays) killProcessTree(stray.pid);
+  throw new Error(
+    `engine processes outlived the stack (killed now):\n${strays.map((p) => `  ${p.pid} ${p.command}`).join("\n")}`,
+  );
 }
 
 /** Stack config pointing at the emulator's default appliance (the integration tests' config, as `vcpp:` keys). */

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { RunningEmulator } from "../../emulator";
 import { CommandResult } from "../../scripts/local-stack";
 import { defaultConfig, E2eStack, nameOf } from "./helpers";
+import { killProcessTree, processTree } from "./processes";
 
 const ORDER_PATH = "/vcpp-commerce/v1/m3/api/vcpp/order";
 const addon = (orderKey: string, quantity = 25) => ({
@@ -131,8 +132,14 @@ describe("VcppOrder through the real Pulumi engine", function () {
       onSpawn: (c) => (child = c),
     });
     await waitUntil(() => orders().length === 3, 60_000);
-    process.kill(-(child?.pid as number), "SIGKILL");
+    // The plugins run in process groups of their own: killing the CLI's group alone would orphan them.
+    const tree = killProcessTree(child?.pid as number);
+    assert.ok(
+      tree.some((p) => p.command.includes("dynamic-provider")),
+      "the dynamic provider was running",
+    );
     const killed: CommandResult = await killedUp;
+    await waitUntil(() => tree.every((p) => processTree(p.pid).length === 0), 10_000);
     assert.notEqual(killed.code, 0);
     e2e.emulator.admin.clearFaults();
 
