@@ -6,7 +6,7 @@
  */
 import type { Got, OptionsOfBufferResponseBody, Response, RetryObject } from "got" with { "resolution-mode": "import" };
 import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
-import { setTimeout } from "node:timers/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
 import { z } from "zod";
 import { CallDescription, ErrorCode, formatPath, ServiceError } from "../errors";
@@ -290,7 +290,7 @@ export class HttpClient {
       log.debug(
         `${this.endpoint.service}: ${call.method} ${redact(call.path)} answered 429; retry ${attempt} in ${Math.round(delay)} ms, at most ${limit.current} requests in flight to ${limit.host}`,
       );
-      await setTimeout(delay);
+      await sleep(delay);
     }
   }
 
