@@ -72,8 +72,10 @@ export const port = z
   .min(1, "must be between 1 and 65535")
   .max(65535, "must be between 1 and 65535");
 
-export const hostName = z
-  .string("must be a string")
+/** A string field's type rule: absent, it "is required", rather than "must be a string". */
+const text = () => z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") });
+
+export const hostName = text()
   .trim()
   // abort: an empty host is reported once, not also as "must be a host name".
   .min(1, { message: "must not be empty", abort: true })
@@ -87,8 +89,7 @@ export const hostName = z
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it matches
 const CONTROL_CHARACTERS = /[\u0000-\u001f]/;
 
-export const nonEmpty = z
-  .string("must be a string")
+export const nonEmpty = text()
   .min(1, "must not be empty")
   .max(1024, "must be at most 1024 characters")
   .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");
