@@ -116,7 +116,6 @@ let gotModule: Promise<GotModule> | undefined;
 const loadGot = () => (gotModule ??= import("got"));
 
 const limiters = new Map<string, Promise<LimitFunction>>();
-const warnedInsecure = new Set<string>();
 
 /** One limiter per host, shared by every client in the process, so the cap holds across resources. */
 function limiterFor(baseUrl: string, concurrency: number): Promise<LimitFunction> {
@@ -134,13 +133,8 @@ export class HttpClient {
   private client?: Promise<Got>;
 
   constructor(readonly endpoint: Endpoint) {
+    // insecureSkipTlsVerify is warned about where the config is read (ClientRegistry.configure), on every run.
     this.retry = { ...DEFAULT_RETRY, ...endpoint.retry };
-    if (endpoint.tls?.insecureSkipTlsVerify && !warnedInsecure.has(endpoint.baseUrl)) {
-      warnedInsecure.add(endpoint.baseUrl);
-      log.warn(
-        `${endpoint.service} at ${endpoint.baseUrl}: TLS certificate verification is switched off (insecureSkipTlsVerify). Use caCertificates instead where you can.`,
-      );
-    }
   }
 
   /** Sends a call; on 401 with an authenticator, logs in again once and repeats it once. */
