@@ -167,7 +167,8 @@ export class HttpClient {
     status: number,
     text: string,
   ): ServiceError {
-    const { errCode, errMessage } = parseErrorBody(text);
+    // Redacted before the body is cut to a snippet: a secret cut in half would no longer match.
+    const { errCode, errMessage } = parseErrorBody(redact(text));
     const detail = `${status}${errCode ? ` ${errCode}` : ""}${errMessage ? `: ${errMessage}` : ""}`;
     const hint = call.hint?.(status, errCode) ?? this.endpoint.hint?.(status, errCode) ?? genericHint(status);
     return new ServiceError({
