@@ -50,6 +50,16 @@ export function inputsOf(schema: z.ZodObject, outs: object): Record<string, unkn
   );
 }
 
+/**
+ * Registers the credentials among a resource's values before any call, so that an error echoing
+ * one is redacted: inputs, and the state `read`, `update` and `delete` get (a refresh or destroy
+ * runs in a process that never saw the inputs).
+ */
+export function registerSecrets(values: object, secretFields: string[]): void {
+  const record = values as Record<string, unknown>;
+  for (const field of secretFields) if (typeof record[field] === "string") registerSecret(record[field]);
+}
+
 /** Parses inputs that `check` accepted; a failure here means a value only became known at apply time. */
 export function parseInputs<S extends z.ZodType>(
   schema: S,
@@ -57,8 +67,7 @@ export function parseInputs<S extends z.ZodType>(
   resource: string,
   secretFields: string[] = [],
 ): z.infer<S> {
-  // Known before any call, so that an error echoing one of them is redacted.
-  for (const field of secretFields) if (typeof inputs[field] === "string") registerSecret(inputs[field]);
+  registerSecrets(inputs, secretFields);
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
     throw InputError.fromZod(resource, parsed.error.issues);

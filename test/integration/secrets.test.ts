@@ -12,7 +12,9 @@ import { getUsageReports } from "../../functions/usage-insight";
 import { getUsageMeterInfo } from "../../functions/usage-meter";
 import { getVcaPlans, getVcaServices, getVcaVcloudSession } from "../../functions/vcloud-air";
 import { VcppError } from "../../provider/errors";
-import { withEmulator } from "../helpers/emulator";
+import { MeteredProductOutputs, MeteredProductProvider } from "../../resources/metered-product";
+import { ProxyConfigOutputs, ProxyConfigProvider } from "../../resources/proxy-config";
+import { contextFor, withEmulator } from "../helpers/emulator";
 
 function programConfig(emulator: RunningEmulator): void {
   const { nine } = emulator.usageMeters;
@@ -152,5 +154,51 @@ describe("Secrets in error paths, for every service", () => {
       );
       assert.match(error.message, /x{100}/, "the answer is quoted");
       assert.ok(!error.message.includes(session.slice(0, 8)), error.message);
+    }));
+
+  it("a refresh or destroy, whose process knows a password only from state, redacts it from an echo", () =>
+    withEmulator(async (emulator) => {
+      const context = contextFor(emulator);
+      // Values no check or create of this process has seen: as in a new provider process.
+      const fresh = (what: string) => `${what}-only-in-state-${Math.random().toString(36).slice(2)}`;
+      const product = {
+        usageMeter: "default",
+        productType: "VCAV",
+        host: "vcda.example.com",
+        port: 443,
+        user: "root",
+        password: fresh("password"),
+        tkgmToken: fresh("tkgm-token"),
+      } as unknown as MeteredProductOutputs;
+      const proxy = { usageMeter: "default", type: "https", password: fresh("proxy") } as unknown as ProxyConfigOutputs;
+      const echo = (text: string) => ({ status: 400, body: { errMessage: `refused ${text}` } });
+      const secretsOf = `${product.password} ${product.tkgmToken}`;
+      const attempts: [string, () => Promise<unknown>, object][] = [
+        [
+          "MeteredProduct read",
+          () => new MeteredProductProvider(context).read("7", product),
+          { method: "GET", pathIncludes: "/product", ...echo(secretsOf) },
+        ],
+        [
+          "MeteredProduct delete",
+          () => new MeteredProductProvider(context).delete("7", product),
+          { method: "DELETE", pathIncludes: "/product", ...echo(secretsOf) },
+        ],
+        [
+          "ProxyConfig delete",
+          () => new ProxyConfigProvider(context).delete("um", proxy),
+          { method: "PUT", pathIncludes: "/test_proxy", ...echo(String(proxy.password)) },
+        ],
+      ];
+      for (const [operation, attempt, fault] of attempts) {
+        emulator.admin.injectFault(fault as Parameters<typeof emulator.admin.injectFault>[0]);
+        const error = await attempt().then(
+          () => assert.fail(`${operation}: the echoing answer was taken for a success`),
+          (e: Error) => e,
+        );
+        assert.match(error.message, /refused \[REDACTED\]/, `${operation}: ${error.message}`);
+        for (const secret of [product.password, product.tkgmToken!, String(proxy.password)])
+          assert.ok(!error.message.includes(secret), `${operation}: ${error.message}`);
+      }
     }));
 });
