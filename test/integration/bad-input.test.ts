@@ -326,6 +326,26 @@ const DEPENDENT_CONFIG: [Override, RegExp][] = [
   [{ commerceUrl: "https://api.example.com/vcpp", commerceTokenUrl: undefined }, /go together: set both/],
 ];
 
+/**
+ * The kinds of bad input the issue names, told apart by the rule each row's message must state
+ * (first match wins, the narrow kinds first); the test output prints how many rows each has.
+ */
+const CATEGORIES: [kind: string, rule: RegExp][] = [
+  ["months outside 1–12", /between 1 and 12/],
+  ["wildcard versions", /wildcard|concrete major/],
+  ["fingerprints of the wrong length", /\d\d hex digits/],
+  ["PEM that does not parse", /PEM/],
+  ["URLs without https", /https|must be a URL/],
+  ["control characters", /control characters/],
+  ["oversized strings", /at most \d+ characters/],
+  ["missing or dependent fields", /is required|must not be set|exactly one|go together|must not be given/],
+  ["enums", /must be one of|must be [\w.]+(, [\w.]+)* or \w+|case-sensitive|must be TEST/],
+  ["types", /must be a (string|number|list)|must be an object|must be a map|must be true/],
+  ["ranges", /between|at most|negative|positive|whole number|future|four digits|must be after/],
+];
+const OTHER = "formats: empty values, malformed names, ids, e-mail addresses, dates";
+const kindOf = (rule: RegExp) => CATEGORIES.find(([, pattern]) => pattern.test(rule.source))?.[0] ?? OTHER;
+
 describe("Bad input: refused before any network call, naming the field and the rule", function () {
   let emulator: RunningEmulator;
   let journalDir: string;
@@ -340,6 +360,8 @@ describe("Bad input: refused before any network call, naming the field and the r
   };
   const functions = { ...commerceFunctions, ...usageInsightFunctions, ...usageMeterFunctions, ...vcaFunctions };
   let count = 0;
+  /** Rows refused without a request, by kind. */
+  const refused = new Map<string, number>();
 
   before(async () => {
     emulator = await startEmulator({ quiet: true, onUnhandledRequest: "error" });
@@ -377,7 +399,13 @@ describe("Bad input: refused before any network call, naming the field and the r
     rmSync(journalDir, { recursive: true, force: true });
     if (!emulator) return;
     try {
+      const table = [...CATEGORIES.map(([kind]) => kind), OTHER]
+        .map((kind) => `      ${String(refused.get(kind) ?? 0).padStart(4)}  ${kind}`)
+        .join("\n");
+      console.log(`\n    ${count} invalid inputs refused before any request (request log empty), by kind:\n${table}\n`);
       assert.ok(count >= 120, `${count} invalid inputs were refused without a request: at least 120 are wanted`);
+      const missing = CATEGORIES.map(([kind]) => kind).filter((kind) => !refused.has(kind));
+      assert.deepEqual(missing, [], "every kind of bad input the issue names has rows");
     } catch (failure) {
       await closeAfterFailure(emulator, failure);
       throw failure;
@@ -385,23 +413,24 @@ describe("Bad input: refused before any network call, naming the field and the r
     await emulator.close();
   });
 
-  /** Runs one row, then checks that the emulator saw nothing. */
-  async function noRequests(fn: () => Promise<void>): Promise<void> {
+  /** Runs one row, then checks that the emulator saw nothing; counts it (by the kind of its rule) once both hold. */
+  async function noRequests(rule: RegExp, fn: () => Promise<void>): Promise<void> {
     const before = emulator.requests.length;
     await fn();
-    count++;
     assert.deepEqual(
       emulator.requests.slice(before).map((r) => `${r.method} ${r.path}`),
       [],
       "no request reached the emulator",
     );
+    count++;
+    refused.set(kindOf(rule), (refused.get(kindOf(rule)) ?? 0) + 1);
   }
 
   for (const [target, rows] of Object.entries(RESOURCES) as [keyof typeof VALID, Row[]][]) {
     describe(`${target}: check`, () => {
       for (const [override, field, rule] of rows) {
         it(`${field} = ${show(override)} → ${rule.source}`, () =>
-          noRequests(async () => {
+          noRequests(rule, async () => {
             const news = withChanges(VALID[target], override);
             const result = await providers[target].check({}, news);
             const named = (result.failures ?? []).filter((f) => f.property === field);
@@ -428,7 +457,7 @@ describe("Bad input: refused before any network call, naming the field and the r
   describe("functions: at call time", () => {
     for (const [fn, args, field, rule] of FUNCTIONS) {
       it(`${fn}(${show(args)}) → ${field}: ${rule.source}`, () =>
-        noRequests(async () => {
+        noRequests(rule, async () => {
           const call = (functions as unknown as Record<string, (args: unknown) => Promise<unknown>>)[fn];
           const error = await call(args).then(
             () => assert.fail(`${fn} accepted ${show(args)}`),
@@ -445,7 +474,7 @@ describe("Bad input: refused before any network call, naming the field and the r
   describe("config: in configure", () => {
     for (const [key, value, rule] of CONFIG) {
       it(`vcpp:${key} = ${JSON.stringify(value).slice(0, 60)} → ${rule.source}`, () =>
-        noRequests(async () => {
+        noRequests(rule, async () => {
           const error = configureError({ ...config, [key]: value });
           assert.ok(error.message.startsWith(`vcpp:${key}`), `${error.message} starts with vcpp:${key}`);
           assert.match(error.message, rule);
@@ -453,7 +482,7 @@ describe("Bad input: refused before any network call, naming the field and the r
     }
     for (const [changes, rule] of DEPENDENT_CONFIG) {
       it(`${show(changes)} → ${rule.source}`, () =>
-        noRequests(async () => {
+        noRequests(rule, async () => {
           const error = configureError(withChanges(config, changes) as Record<string, string>);
           assert.match(error.message, /vcpp:commerceTokenUrl and vcpp:commerceUrl/);
           assert.match(error.message, rule);
