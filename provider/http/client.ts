@@ -254,10 +254,14 @@ export class HttpClient {
     const err = error as { code?: string; message?: string; cause?: unknown };
     const networkCode = err.code ?? "ERROR";
     const code = networkErrorCode(networkCode);
+    const issuedFor = (err.cause as { cert?: { subjectaltname?: string } } | undefined)?.cert?.subjectaltname;
     const hint =
-      code === "TLS"
-        ? "The server's TLS certificate is not trusted: add its CA (PEM) to vcpp:caCertificates, or, for a test appliance only, set vcpp:insecureSkipTlsVerify"
-        : `Check that ${this.endpoint.baseUrl} is reachable from here`;
+      code !== "TLS"
+        ? `Check that ${this.endpoint.baseUrl} is reachable from here`
+        : networkCode === "ERR_TLS_CERT_ALTNAME_INVALID"
+          ? // A trusted certificate of another name: a CA would not help, the URL's host name would.
+            `The server's TLS certificate is issued for ${issuedFor ?? "other names"}, not for ${new URL(this.endpoint.baseUrl).hostname}: use one of its names in the URL, or, for a test appliance only, set vcpp:insecureSkipTlsVerify`
+          : "The server's TLS certificate is not trusted: add its CA (PEM) to vcpp:caCertificates, or, for a test appliance only, set vcpp:insecureSkipTlsVerify";
     const detail = `no answer (${networkCode}: ${err.message ?? "unknown error"})`;
     return new ServiceError({ call: this.describe(call), detail, code, hint, networkCode, cause: err.cause });
   }

@@ -76,6 +76,28 @@ describe("TLS for every service", () => {
       }));
   }
 
+  it("a server presenting another certificate than the trusted CA's is refused with the same hint; one of another name says so", () =>
+    withEmulator(async (emulator) => {
+      programConfig({ ...untrustedConfig(emulator), caCertificates: emulator.caPem });
+      await emulator.admin.presentCertificate("untrusted");
+      const untrusted = await getUsageMeterInfo().then(
+        () => assert.fail("a self-signed certificate was accepted"),
+        (e: unknown) => e,
+      );
+      assert.ok(untrusted instanceof ServiceError && untrusted.code === "TLS", String(untrusted));
+      assert.match(untrusted.message, /add its CA \(PEM\) to vcpp:caCertificates/);
+      await emulator.admin.presentCertificate("wrong-name");
+      forgetProgramClients();
+      programConfig({ ...untrustedConfig(emulator), caCertificates: emulator.caPem });
+      const wrongName = await getUsageMeterInfo().then(
+        () => assert.fail("a certificate of another name was accepted"),
+        (e: unknown) => e,
+      );
+      assert.ok(wrongName instanceof ServiceError && wrongName.code === "TLS", String(wrongName));
+      assert.match(wrongName.message, /issued for DNS:other\.example\.com, not for 127\.0\.0\.1: use one of its names/);
+      assert.deepEqual(emulator.requests, []);
+    }));
+
   it("insecureSkipTlsVerify lets every service through, and warns on every configure, naming the key", () =>
     withEmulator((emulator) =>
       capturingLogs(async (messages) => {
