@@ -122,12 +122,15 @@ export class ClientRegistry implements ServiceClients {
  */
 function warnIfInsecure({ shared, usageMeters, vcaAccounts }: Configured): void {
   const inherits = shared.tls.insecureSkipTlsVerify === true;
-  const ownSwitch = (key: string, settings: { names(): string[]; connection(name: string): { tls: TlsSettings } }) =>
-    settings
-      .names()
-      .slice(1) // the first is the default connection, which has only the shared switch
+  const ownSwitch = (key: string, settings: { names(): string[]; connection(name: string): { tls: TlsSettings } }) => {
+    // The first name is the default connection, which has only the shared switch; a named entry
+    // called like it is shadowed by it (and may not be configured at all).
+    const [defaultName, ...named] = settings.names();
+    return named
+      .filter((name) => name !== defaultName)
       .filter((name) => !inherits && settings.connection(name).tls.insecureSkipTlsVerify === true)
       .map((name) => `vcpp:${key}.${name}.insecureSkipTlsVerify`);
+  };
   const switches = [
     ...(inherits ? ["vcpp:insecureSkipTlsVerify"] : []),
     ...ownSwitch("usageMeters", usageMeters),
