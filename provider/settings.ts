@@ -27,8 +27,11 @@ export interface SharedSettings {
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
-export const httpsUrl = z
-  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
+/** A string's type rule: absent (inside a structured key or inputs), it "is required", not "expected string, received undefined". */
+export const requiredString = () =>
+  z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") });
+
+export const httpsUrl = requiredString()
   .trim()
   .url("must be a URL such as https://um.example.com:8443")
   // zod runs this even when the URL check failed: only judge a URL that parses (new URL would throw).
@@ -38,16 +41,12 @@ export const pemBundle = z
   .string()
   .refine(isPemBundle, "must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
 
-/** Control characters: a pasted credential carrying a line break or NUL is a mistake, and would corrupt a header. */
+/** Control characters: a pasted value carrying a line break or NUL is a mistake, and would corrupt a header. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it matches
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-/**
- * A user name, password, token or secret from config: present, not empty, no control characters.
- * Absent (inside a structured key), it "is required", not "expected string, received undefined".
- */
-export const credential = z
-  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
+/** A user name, password, token or secret from config: present, not empty, no control characters. */
+export const credential = requiredString()
   .min(1, "must not be empty")
   .max(4096, "must be at most 4096 characters")
   .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");

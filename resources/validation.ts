@@ -4,6 +4,7 @@ import { ServiceClients } from "../provider/registry";
 import { registerSecret } from "../provider/redact";
 import { formatPath, InputError } from "../provider/errors";
 import { DEFAULT_USAGE_METER } from "../provider/usage-meter/settings";
+import { CONTROL_CHARACTERS, requiredString } from "../provider/settings";
 
 /** What the engine sends for a value not known until apply (another resource's output, in preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -81,10 +82,7 @@ export const port = z
   .min(1, "must be between 1 and 65535")
   .max(65535, "must be between 1 and 65535");
 
-/** A string field's type rule: absent, it "is required", rather than "must be a string". */
-const text = () => z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") });
-
-export const hostName = text()
+export const hostName = requiredString()
   .trim()
   // abort: an empty host is reported once, not also as "must be a host name".
   .min(1, { message: "must not be empty", abort: true })
@@ -94,11 +92,7 @@ export const hostName = text()
     "must be a host name or IP address, without scheme, port or path",
   );
 
-/** Control characters: what a text input refuses. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what it matches
-const CONTROL_CHARACTERS = /[\u0000-\u001f]/;
-
-export const nonEmpty = text()
+export const nonEmpty = requiredString()
   .min(1, "must not be empty")
   .max(1024, "must be at most 1024 characters")
   .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");
