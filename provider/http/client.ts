@@ -6,7 +6,7 @@
  */
 import type { Got, OptionsOfBufferResponseBody, Response, RetryObject } from "got" with { "resolution-mode": "import" };
 import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
-import { setTimeout } from "node:timers/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
 import { z } from "zod";
 import { CallDescription, ErrorCode, formatPath, ServiceError } from "../errors";
@@ -56,8 +56,12 @@ export const RETRIED_ERROR_CODES = [
   "EAI_AGAIN",
 ];
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Requests in flight per host by default (vcpp:maxConcurrentRequests); measured, see decisions/performance.md. */
-export const DEFAULT_MAX_CONCURRENCY = 4;
+/**
+ * Requests in flight per host by default (vcpp:maxConcurrentRequests). Measured: the engine runs 8
+ * resource operations at once by default (on 2 CPUs), each sending its requests in sequence, so
+ * more buys nothing and fewer makes the provider the bottleneck (decisions/performance.md).
+ */
+export const DEFAULT_MAX_CONCURRENCY = 8;
 const DEFAULT_CODEC = jsonCodec();
 export const USER_AGENT = `${PACKAGE_NAME}/${PACKAGE_VERSION} (node ${process.version})`;
 
@@ -128,15 +132,20 @@ const loadGot = () => (gotModule ??= import("got"));
 const limiters = new Map<string, Promise<HostLimit>>();
 const warnedInsecure = new Set<string>();
 
-/** One limit per host, shared by every client in the process, so the cap holds across resources. */
-function limiterFor(baseUrl: string, concurrency: number): Promise<HostLimit> {
+/**
+ * One limit per host, shared by every client in the process, so the cap holds across resources;
+ * a client configured with another cap (a new configure) sets it.
+ */
+async function limiterFor(baseUrl: string, concurrency: number): Promise<HostLimit> {
   const host = new URL(baseUrl).host;
   let limiter = limiters.get(host);
   if (!limiter) {
     limiter = import("p-limit").then((m) => new HostLimit(host, m.default(concurrency)));
     limiters.set(host, limiter);
   }
-  return limiter;
+  const limit = await limiter;
+  if (limit.max !== concurrency) limit.capAt(concurrency);
+  return limit;
 }
 
 /**
@@ -146,7 +155,7 @@ function limiterFor(baseUrl: string, concurrency: number): Promise<HostLimit> {
  * the last halving does not halve it again: that request reports the overload already counted.
  */
 export class HostLimit {
-  readonly max: number;
+  max: number;
   private successes = 0;
   private shrunkAt = -Infinity;
 
@@ -160,6 +169,13 @@ export class HostLimit {
 
   get current(): number {
     return this.limit.concurrency;
+  }
+
+  /** A new cap (vcpp:maxConcurrentRequests of a new configure): it applies at once, as configured. */
+  capAt(max: number): void {
+    this.max = max;
+    this.successes = 0;
+    this.limit.concurrency = max;
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
@@ -274,7 +290,7 @@ export class HttpClient {
       log.debug(
         `${this.endpoint.service}: ${call.method} ${redact(call.path)} answered 429; retry ${attempt} in ${Math.round(delay)} ms, at most ${limit.current} requests in flight to ${limit.host}`,
       );
-      await setTimeout(delay);
+      await sleep(delay);
     }
   }
 
