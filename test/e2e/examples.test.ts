@@ -2,15 +2,18 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { startEmulator, RunningEmulator } from "../../emulator";
 import { LocalStack, REPO_ROOT, runCommand } from "../../scripts/local-stack";
-import { defaultConfig, engineOrSkip, nameOf } from "./helpers";
+import { defaultConfig, disposeChecked, engineOrSkip, nameOf } from "./helpers";
 
 describe("examples/ through the real Pulumi engine", function () {
   this.timeout(300_000);
   let emulator: RunningEmulator;
   let stack: LocalStack | undefined;
   after(async () => {
-    await stack?.dispose();
-    await emulator?.close();
+    try {
+      if (stack) await disposeChecked(stack);
+    } finally {
+      await emulator?.close();
+    }
   });
 
   it("the quickstart (the root Pulumi.yaml) previews the proxy and two products, writing nothing", async function () {
@@ -94,8 +97,7 @@ describe("examples/ through the real Pulumi engine", function () {
       await example.destroy();
       assert.equal(cloud.admin.registration(agentId).deleted, false, "left registered: withdrawOnDelete is not set");
     } finally {
-      await example.dispose();
-      await cloud.close();
+      await disposeChecked(example).finally(() => cloud.close());
     }
   });
 });
@@ -105,8 +107,11 @@ describe("examples/vcloud-air through the real Pulumi engine", function () {
   let emulator: RunningEmulator | undefined;
   let stack: LocalStack | undefined;
   after(async () => {
-    await stack?.dispose();
-    await emulator?.close();
+    try {
+      if (stack) await disposeChecked(stack);
+    } finally {
+      await emulator?.close();
+    }
   });
 
   it("previews the user, reading plans (5.7) and services (5.6) with the functions, writing nothing and logging the 5.6 session out", async function () {

@@ -113,21 +113,29 @@ export class E2eStack {
    */
   async dispose(): Promise<void> {
     try {
-      await assertNoStrayProcesses(this.stack.workDir);
-      await this.stack.dispose();
+      await disposeChecked(this.stack);
     } finally {
       await this.emulator.close();
     }
   }
 }
 
+/** Removes the stack, failing if one of its engine processes is still running (see below). */
+export async function disposeChecked(stack: LocalStack): Promise<void> {
+  try {
+    await assertNoStrayProcesses(stack.workDir);
+  } finally {
+    await stack.dispose();
+  }
+}
+
 /**
- * The engine stops its plugins when it exits; a process of the stack that is still running a few
+ * The engine stops its plugins when it exits; a process of the stack that is still running ten
  * seconds later was orphaned (e.g. by a killed CLI). It is killed, and the test run fails naming it.
  */
 async function assertNoStrayProcesses(workDir: string): Promise<void> {
   const pulumiHome = join(workDir, "home");
-  if (await waitFor(() => processesWithPulumiHome(pulumiHome).length === 0, 5_000)) return;
+  if (await waitFor(() => processesWithPulumiHome(pulumiHome).length === 0, 10_000)) return;
   const strays = processesWithPulumiHome(pulumiHome);
   if (strays.length === 0) return;
   for (const stray of strays) killProcessTree(stray.pid);

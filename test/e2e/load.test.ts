@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RateLimit, RunningEmulator } from "../../emulator";
-import { loginRequests } from "../helpers/emulator";
 import { defaultConfig, E2eStack } from "./helpers";
 import { peakRss, processesWithPulumiHome } from "./processes";
 
@@ -25,6 +24,7 @@ const RATE_LIMITS: Record<string, RateLimit> = {
   "usage-meter": { requestsPerSecond: 10, burst: 10 },
   csp: { requestsPerSecond: 2, burst: 1 },
   "usage-insight": { requestsPerSecond: 4, burst: 4 },
+  "usage-metering-agents": { requestsPerSecond: 4, burst: 4 },
   commerce: { requestsPerSecond: 4, burst: 4 },
 };
 
@@ -109,12 +109,14 @@ describe("Load through the real Pulumi engine: 100 products, 10 registrations, 2
     );
     emulator.admin.clearRequests();
 
-    // The dynamic provider is the `node …/cmd/dynamic-provider` process of this stack; its VmHWM is
+    // The dynamic provider is the `node …/cmd/dynamic-provider/index.js` process of this stack; its VmHWM is
     // the kernel's peak resident set, sampled until it ends (it only grows).
     const peaks = new Map<number, number>();
     const pulumiHome = join(stack.workDir, "home");
     const sample = () => {
-      for (const p of processesWithPulumiHome(pulumiHome).filter((q) => q.command.includes("cmd/dynamic-provider"))) {
+      for (const p of processesWithPulumiHome(pulumiHome).filter((q) =>
+        q.command.includes("cmd/dynamic-provider/index.js"),
+      )) {
         const rss = peakRss(p.pid);
         if (rss !== undefined) peaks.set(p.pid, Math.max(rss, peaks.get(p.pid) ?? 0));
       }
@@ -138,6 +140,10 @@ describe("Load through the real Pulumi engine: 100 products, 10 registrations, 2
       products.every((p) => p.metered),
       "every product metered",
     );
+    const served = (method: string, suffix: string) =>
+      emulator.requests.filter((r) => r.method === method && r.path.endsWith(suffix) && r.status < 300).length;
+    assert.equal(served("POST", "/api/v1/product"), PRODUCTS, "one product registration request served per product");
+    assert.equal(served("POST", "/vcpp/order"), ORDERS, "one order request served per order");
     for (const name of appliances.slice(1)) assert.equal(emulator.admin.products(name).length, 0);
     const registrations = emulator.admin.registrations().filter((r) => !r.deleted);
     assert.equal(registrations.length, APPLIANCES, "registrations");
@@ -162,9 +168,7 @@ describe("Load through the real Pulumi engine: 100 products, 10 registrations, 2
     assert.ok(throttledBy("usage-meter") > 0, "the Usage Meter answered 429");
 
     // One login per appliance, one token exchange per service, for the one provider process.
-    const logins = Object.fromEntries(
-      appliances.map((name) => [name, loginRequests(emulator, name).filter((r) => r.status === 200).length]),
-    );
+    const logins = Object.fromEntries(appliances.map((name) => [name, emulator.admin.appliance(name).logins]));
     assert.deepEqual(logins, Object.fromEntries(appliances.map((name) => [name, 1])), "logins per appliance");
     assert.equal(emulator.admin.cspExchanges().api_token, 1, "CSP API token exchanges");
     assert.equal(emulator.admin.commerceTokenRequests(), 1, "commerce OAuth token requests");
