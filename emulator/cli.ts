@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run emulator`: serves the emulator until interrupted and prints how to point a stack at
  * it. The options and the usage text come from one table: the general options here, and each
