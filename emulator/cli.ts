@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run emulator`: serves the emulator until interrupted and prints how to point a stack at
- * it. The options and the usage text come from one table: the general options here, and each
- * service's own.
+ * `npx pulumi-vcpp-emulator` (the package's `bin`; `npm run emulator` in the repository): serves
+ * the emulator until interrupted and prints how to point a stack at it. The options and the usage
+ * text come from one table: the general options here, and each service's own.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,7 +58,7 @@ function usage(): string {
     ...SERVICES.flatMap((s) => s.cli.examples),
   ];
   return [
-    "Usage: npm run emulator -- [options]   (or: node dist/emulator/cli.js [options])",
+    "Usage: npx pulumi-vcpp-emulator [options]   (in a clone of the repository: npm run emulator -- [options])",
     "",
     "Serves the emulated services over HTTPS on 127.0.0.1 with its own CA, until Ctrl-C.",
     "",
