@@ -117,7 +117,11 @@ function printSummary(emulator: RunningEmulator, caFile: string): void {
     `  admin API: ${emulator.url}${ADMIN_PREFIX}/ lists every admin route (method, path, what it does, body)`,
   );
   console.log("\nPoint a stack at it:");
-  for (const line of described.flatMap((d) => d.config)) console.log(`  ${line}`);
+  // The CLI refuses a plain value that merely looks like a secret (the commerce token URL ends in
+  // /oauth) unless told --plaintext; said of every other value, so no line can fail on a port number.
+  const plaintext = (line: string) =>
+    line.includes(" --secret ") ? line : line.replace(/^pulumi config set /, "pulumi config set --plaintext ");
+  for (const line of described.flatMap((d) => d.config)) console.log(`  ${plaintext(line)}`);
   console.log("\nCtrl-C stops it.");
 }
 

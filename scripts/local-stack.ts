@@ -238,7 +238,10 @@ export class LocalStack {
    */
   configScript(lines: string[]): Promise<CommandResult> {
     const pulumi = `pulumi() { command pulumi "$1" "$2" --stack=${this.stackName} --config-file="${this.configFile}" --non-interactive "\${@:3}"; }`;
-    return runCommand("bash", ["-euc", [pulumi, ...lines].join("\n")], { cwd: this.projectDir, env: this.env });
+    return runCommand("bash", ["-c", ["set -eu", pulumi, ...lines].join("\n")], {
+      cwd: this.projectDir,
+      env: this.env,
+    });
   }
 
   async setAllConfig(values: Record<string, string | { secret: string }>): Promise<void> {
