@@ -1,7 +1,7 @@
 /**
- * Upgrade safety: a stack created with the previous release (its git tag, the newest version in
- * CHANGELOG.md before the current one) is switched to the current tree's package, and the engine must see nothing to
- * do: `pulumi preview` plans no change and `pulumi refresh` finds no difference. Both packages are
+ * Upgrade safety: a stack created with the previous release (its git tag, the version in
+ * CHANGELOG.md before the current one) is switched to the current tree's package, and the engine
+ * must see nothing to do: `pulumi preview` plans no change and `pulumi refresh` finds no difference. Both packages are
  * packed and installed into a consumer program with npm, as a user upgrades. What makes it hold is
  * the serialized provider (resources/shim.ts): state keeps only a `require` of the installed
  * package, so a change of an output's shape or of an input's normal form shows up here.
@@ -22,13 +22,15 @@ const npm = (cwd: string, ...args: string[]) =>
 const readJson = async (file: string) => JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
 
 /**
- * The release the current tree upgrades from: the newest version in CHANGELOG.md other than
- * package.json's (which is the one being prepared), as its git tag.
+ * The release the current tree upgrades from, as its git tag: CHANGELOG.md's second section (the
+ * first is package.json's version, the one being prepared or just cut).
  */
 async function previousReleaseTag(): Promise<string> {
   const current = String((await readJson(join(REPO_ROOT, "package.json"))).version);
   const changelog = await readFile(join(REPO_ROOT, "CHANGELOG.md"), "utf8");
-  const released = [...changelog.matchAll(/^## \[(\d+\.\d+\.\d+)\]/gm)].map((m) => m[1]).filter((v) => v !== current);
+  const versions = [...changelog.matchAll(/^## \[(\d+\.\d+\.\d+)\]/gm)].map((m) => m[1]);
+  assert.equal(versions[0], current, "CHANGELOG.md's newest section is not package.json's version");
+  const released = versions.slice(1);
   assert.ok(released.length > 0, "CHANGELOG.md names no release before " + current);
   const tag = `v${released[0]}`;
   const found = await run("git", ["-C", REPO_ROOT, "rev-parse", "--verify", "--quiet", `${tag}^{commit}`]).catch(
@@ -154,6 +156,7 @@ describe("upgrading from the previous release", function () {
     ).stdout
       .split("\n")
       .filter((f) => f && !f.startsWith("test/"));
+    // A tracked file deleted from the work tree is not part of it: nothing to copy.
     for (const file of tracked)
       await cp(join(REPO_ROOT, file), join(current, file), { force: true }).catch(() => undefined);
     const previousTarball = await pack(previous, work);
