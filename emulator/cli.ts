@@ -1,7 +1,8 @@
+#!/usr/bin/env node
 /**
- * `npm run emulator`: serves the emulator until interrupted and prints how to point a stack at
- * it. The options and the usage text come from one table: the general options here, and each
- * service's own.
+ * `npx pulumi-vcpp-emulator` (the package's `bin`; `npm run emulator` in the repository): serves
+ * the emulator until interrupted and prints how to point a stack at it. The options and the usage
+ * text come from one table: the general options here, and each service's own.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,7 +70,7 @@ function usage(): string {
     ...SERVICES.flatMap((s) => s.cli.examples),
   ];
   return [
-    "Usage: npm run emulator -- [options]   (or: node dist/emulator/cli.js [options])",
+    "Usage: npx pulumi-vcpp-emulator [options]   (in a clone of the repository: npm run emulator -- [options])",
     "",
     "Serves the emulated services over HTTPS on 127.0.0.1 with its own CA, until Ctrl-C.",
     "",
@@ -147,7 +148,11 @@ function printSummary(emulator: RunningEmulator, caFile: string): void {
     `  admin API: ${emulator.url}${ADMIN_PREFIX}/ lists every admin route (method, path, what it does, body)`,
   );
   console.log("\nPoint a stack at it:");
-  for (const line of described.flatMap((d) => d.config)) console.log(`  ${line}`);
+  // The CLI refuses a plain value that merely looks like a secret (the commerce token URL ends in
+  // /oauth) unless told --plaintext; said of every other value, so no line can fail on a port number.
+  const plaintext = (line: string) =>
+    line.includes(" --secret ") ? line : line.replace(/^pulumi config set /, "pulumi config set --plaintext ");
+  for (const line of described.flatMap((d) => d.config)) console.log(`  ${plaintext(line)}`);
   console.log("\nCtrl-C stops it.");
 }
 

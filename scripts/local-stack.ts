@@ -231,6 +231,19 @@ export class LocalStack {
     await this.pulumiOk(["config", "set", key, ...(secret ? ["--secret"] : ["--plaintext"])], { input: value });
   }
 
+  /**
+   * Runs `pulumi config set …` lines in bash exactly as a user pastes them (quotes, `$(cat …)`),
+   * in the project folder with this stack's environment; a `pulumi` function points them at this
+   * stack and its config file (the flags go before the arguments: a value may follow `--`).
+   */
+  configScript(lines: string[]): Promise<CommandResult> {
+    const pulumi = `pulumi() { command pulumi "$1" "$2" --stack=${this.stackName} --config-file="${this.configFile}" --non-interactive "\${@:3}"; }`;
+    return runCommand("bash", ["-c", ["set -eu", pulumi, ...lines].join("\n")], {
+      cwd: this.projectDir,
+      env: this.env,
+    });
+  }
+
   async setAllConfig(values: Record<string, string | { secret: string }>): Promise<void> {
     for (const [key, value] of Object.entries(values)) {
       if (typeof value === "string") await this.setConfig(key, value);

@@ -67,11 +67,17 @@ export const usageMeterService: EmulatorService<UsageMeterOptions, UsageMeterAdm
         ([name, um]) =>
           `Usage Meter "${name}" (${um.version}.x API, uuid ${um.uuid}): ${um.url}  user ${um.user}  password ${um.password}`,
       );
-      const first = Object.values(usageMeters)[0];
+      const [first, ...others] = Object.entries(usageMeters);
       const config = [
-        `pulumi config set vcpp:usageMeterUrl ${first.url}`,
-        `pulumi config set --secret vcpp:usageMeterPassword '${first.password}'`,
+        `pulumi config set vcpp:usageMeterUrl ${first[1].url}`,
+        `pulumi config set --secret vcpp:usageMeterPassword '${first[1].password}'`,
         `pulumi config set vcpp:caCertificates -- "$(cat ${caFile})"`,
+        // The other appliances, for resources that name them (usageMeter: "<name>").
+        ...others.flatMap(([name, um]) => [
+          `pulumi config set --path vcpp:usageMeters.${name}.url ${um.url}`,
+          `pulumi config set --path vcpp:usageMeters.${name}.user ${um.user}`,
+          `pulumi config set --path --secret vcpp:usageMeters.${name}.password '${um.password}'`,
+        ]),
       ];
       return { endpoints, config };
     },

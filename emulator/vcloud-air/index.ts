@@ -92,12 +92,19 @@ export const vcloudAirService: EmulatorService<VcaOptions, VcaAdmin, VcaAccess> 
         ([name, a]) =>
           `vCloud Air "${name}" (${a.vcaApiVersion} API): ${a.vcaUrl}  user ${a.vcaUser}  password ${a.vcaPassword}`,
       );
-      const [first] = Object.values(vcaAccounts);
+      const [[, first], ...others] = Object.entries(vcaAccounts);
       const config = [
         `pulumi config set vcpp:vcaUrl ${first.vcaUrl}`,
         `pulumi config set vcpp:vcaUser ${first.vcaUser}`,
         `pulumi config set --secret vcpp:vcaPassword '${first.vcaPassword}'`,
         `pulumi config set vcpp:vcaApiVersion ${first.vcaApiVersion}`,
+        // The other accounts, for resources and functions that name them (vcaAccount: "<name>").
+        ...others.flatMap(([name, a]) => [
+          `pulumi config set --path vcpp:vcaAccounts.${name}.url ${a.vcaUrl}`,
+          `pulumi config set --path vcpp:vcaAccounts.${name}.user ${a.vcaUser}`,
+          `pulumi config set --path --secret vcpp:vcaAccounts.${name}.password '${a.vcaPassword}'`,
+          `pulumi config set --path vcpp:vcaAccounts.${name}.apiVersion ${a.vcaApiVersion}`,
+        ]),
       ];
       return { endpoints, config };
     },

@@ -158,7 +158,7 @@ describe("emulator: CSP token exchange", () => {
           child.on("exit", (code) => reject(new Error(`the emulator exited (${code}): ${out}`)));
         });
         const config = (key: string) =>
-          new RegExp(`pulumi config set (?:--secret )?vcpp:${key} '?([^'\\s]+)`).exec(out)?.[1];
+          new RegExp(`pulumi config set (?:--secret |--plaintext )?vcpp:${key} '?([^'\\s]+)`).exec(out)?.[1];
         assert.equal(config("cspApiToken"), "cli-token");
         assert.match(config("usageInsightUrl") ?? "", /\/usage\/api\/v1$/);
         assert.match(config("usageMeteringAgentsUrl") ?? "", /\/usage-metering-agents$/);
