@@ -59,7 +59,11 @@ const declared = {
 /** Each family's create, read and delete requests (the order has no delete: it cannot be withdrawn). */
 const FAMILIES = {
   MeteredProduct: { create: "/api/v1/product", read: "/api/v1/product", delete: "/api/v1/product" },
-  UsageMeterRegistration: { create: "/agent-registrations", read: "/agent", delete: "/agent" },
+  UsageMeterRegistration: {
+    create: "/agent-registrations",
+    read: "/agent-registrations/",
+    delete: "/usage-metering-agents/",
+  },
   VcppOrder: { create: "/api/vcpp/order", read: "/orderfeed", delete: undefined },
   VcaUser: { create: "/api/iam/Users", read: "/api/iam/Users", delete: "/api/iam/Users" },
 };
@@ -133,7 +137,7 @@ describe("Faults through the real Pulumi engine, one resource per service family
     e2e.emulator.admin.clearFaults();
     assert.notEqual(result.code, 0);
     const output = result.stdout + result.stderr;
-    for (const service of ["Usage Meter", "vCloud Air"])
+    for (const service of ["Usage Meter", "Usage metering agents", "vCloud Air"])
       assert.match(output, new RegExp(`${service}: .* failed \\(DELETE [^)]*\\): 500`), output);
     assert.deepEqual(await inState(), failing, "what could not be deleted stays in state; the order is released");
     assert.deepEqual(onServices(), { MeteredProduct: 1, UsageMeterRegistration: 1, VcppOrder: 1, VcaUser: 1 });

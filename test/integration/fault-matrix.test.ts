@@ -93,10 +93,18 @@ async function cell(subject: Subject, op: Operation, fault: MatrixFault): Promis
     }
     const waited = Date.now() - started;
     const tries = emulator.requests.filter(matches(target)).length;
+    // A fault that met no request proves nothing (the TLS one fails before any request is logged).
+    if (!fault.name.includes("TLS")) assert.ok(tries >= 1, `no ${target.method} ${target.pathIncludes} was sent`);
     await heal(emulator);
 
     let shown: string;
-    if (failure) {
+    if (result?.outs && subject.unconfirmed?.(result.outs)) {
+      // Sent once, outcome unknown: recorded as unconfirmed, never sent again (not even by the next run).
+      assert.equal(op, "create");
+      assert.equal(tries, 1, "the order was sent more than once");
+      assert.ok(subject.count(emulator) <= 1, "a duplicate");
+      return "unconfirmed, never re-sent";
+    } else if (failure) {
       // Only a create's POST is never repeated blindly; everything else must ride out a transient fault.
       if (fault.kind === "transient")
         assert.ok(op === "create" && target.method === "POST", `failed under a transient fault: ${failure.message}`);

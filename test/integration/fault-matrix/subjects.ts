@@ -46,6 +46,11 @@ export interface Subject {
   targets: Record<Operation, Target | NotApplicable>;
   /** How many of what the resource creates exist on the service (a duplicate makes it 2). */
   count(emulator: RunningEmulator): number;
+  /**
+   * Whether a create that succeeded left the thing unconfirmed: sent, outcome unknown, never sent
+   * again (VcppOrder's documented answer to a lost, failed or late order answer).
+   */
+  unconfirmed?(outs: Record<string, unknown>): boolean;
   /** Every session or token this resource's services issued expires now. */
   expireSessions(emulator: RunningEmulator): void;
 }
@@ -136,9 +141,9 @@ export const SUBJECTS: Subject[] = [
     },
     targets: {
       create: { method: "POST", pathIncludes: "/agent-registrations" },
-      read: { method: "GET", pathIncludes: "/agent" },
-      update: { method: "PATCH", pathIncludes: "/agent" },
-      delete: { method: "DELETE", pathIncludes: "/agent" },
+      read: { method: "GET", pathIncludes: "/agent-registrations/" },
+      update: { method: "PATCH", pathIncludes: "/usage-metering-agents/" },
+      delete: { method: "DELETE", pathIncludes: "/usage-metering-agents/" },
     },
     count: (e) => e.admin.registrations().filter((r) => !r.deleted).length,
     expireSessions: (e) => {
@@ -187,6 +192,7 @@ export const SUBJECTS: Subject[] = [
       },
     },
     count: (e) => e.admin.commerceOrderCount(),
+    unconfirmed: (outs) => outs.fulfillmentStatus === "unconfirmed",
     expireSessions: (e) => e.admin.expireCommerceTokens(),
   },
   {
