@@ -76,12 +76,9 @@ async function cell(subject: Subject, op: Operation, fault: MatrixFault): Promis
 
     // The faulted operation runs in a new provider process, as in the next `pulumi up`.
     const run = subject.open(emulator, dir);
-    if (fault.loggedIn) {
-      await run.login();
-      subject.expireSessions(emulator);
-    }
+    if (fault.loggedIn) await run.login();
     emulator.admin.clearRequests();
-    await fault.inject(emulator, target);
+    await fault.inject(emulator, target, subject);
     const started = Date.now();
     let result: Existing | undefined;
     let failure: ServiceError | undefined;

@@ -2,7 +2,7 @@
  * The faults of the matrix: how each is set on the emulator, and what a user must see under it.
  */
 import { RunningEmulator } from "../../../emulator";
-import { Target } from "./subjects";
+import { Subject, Target } from "./subjects";
 
 type Fault = Parameters<RunningEmulator["admin"]["injectFault"]>[0];
 
@@ -19,7 +19,7 @@ export interface MatrixFault {
   name: string;
   kind: FaultKind;
   /** Sets the fault on the request an operation sends (before it runs). */
-  inject(emulator: RunningEmulator, target: Target): Promise<void> | void;
+  inject(emulator: RunningEmulator, target: Target, subject: Subject): Promise<void> | void;
   /** Whether the operation must first log in (so the fault hits a session it already holds). */
   loggedIn?: boolean;
   /** Requests to the target a successful run must have sent (a retry shows as more than one). */
@@ -65,7 +65,7 @@ export const FAULTS: MatrixFault[] = [
     name: "session expired",
     kind: "transient",
     loggedIn: true,
-    inject: () => undefined, // set by the cell: the subject expires its own sessions
+    inject: (e, _, subject) => subject.expireSessions(e),
   },
   {
     name: "persistent 500",
