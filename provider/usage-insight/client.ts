@@ -159,6 +159,9 @@ export class UsageInsightClient {
         json: { ...changes, agentSequence: sequence },
         schema: ignoredBody,
         acceptStatuses: [412],
+        // Safe to repeat (a lost answer, a 5xx, a reset): it sets fields to values, and a repeat after
+        // the service applied it meets the 412 below, which re-reads the agent.
+        idempotent: true,
       };
       const reply = await http.send(call, this.auth);
       if (reply.ok) {
