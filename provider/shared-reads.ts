@@ -52,6 +52,11 @@ export class SharedReads {
     for (const key of keys) this.entries.delete(key);
   }
 
+  /** Drops every shared answer whose key starts with `prefix` (every query of one list). */
+  invalidatePrefix(prefix: string): void {
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
   /**
    * Runs a write, then drops the answers it touches, whether it succeeded or not (a failed write
    * may have been applied all the same). Dropping after, not before: a request sent while the

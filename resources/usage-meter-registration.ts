@@ -335,7 +335,7 @@ export class UsageMeterRegistrationProvider implements pulumi.dynamic.ResourcePr
       timeoutMs: timeoutSeconds * 1000,
       pollMs: REGISTRATION_POLL_MS,
       poll: async () => {
-        const status = await client.registration(agentId);
+        const status = await client.registration(agentId, REGISTRATION_POLL_MS);
         if (status.state !== "in-progress") return status;
         if (status.progress !== undefined && (last.state !== "in-progress" || status.progress !== last.progress))
           log.info(`Registration of agent ${agentId} in progress (Agent-Registration-Progress: ${status.progress})`);

@@ -31,6 +31,10 @@ import {
   ServiceInstanceSummary,
 } from "./schemas";
 import { OrderFeedEntry } from "./types";
+import { SharedReads } from "../shared-reads";
+
+/** Key prefix of the shared order feed reads. */
+const FEED = "orderfeed:";
 
 export const SERVICE = "VCPP commerce";
 
@@ -81,16 +85,12 @@ export interface OrderFeedQuery {
   format?: OrderFeedFormat;
 }
 
-/**
- * Feed reads in flight or recent, by client and query, shared by every client in the process:
- * one read serves every VcppOrder refreshed in one run.
- */
-const sharedFeeds = new Map<string, { at: number; entries: Promise<OrderFeedEntry[]> }>();
-
 export class CommerceClient {
   readonly api: HttpClient;
   private readonly auth: Authenticator;
   private readonly memo = new Map<string, Promise<unknown>>();
+  /** Order feed reads, shared by every VcppOrder this client serves (one client per configure). */
+  private readonly feeds = new SharedReads(SHARED_FEED_TTL_MS);
 
   constructor(
     readonly connection: CommerceConnection,
@@ -208,29 +208,22 @@ export class CommerceClient {
   }
 
   /**
-   * The order feed, read once for every caller in the process with the same client and query
-   * within {@link SHARED_FEED_TTL_MS}: refreshing twenty orders costs one read. A failed read is
-   * not kept.
+   * The order feed, read once for every caller of this client with the same query within
+   * {@link SHARED_FEED_TTL_MS}: refreshing twenty orders costs one read. A failed read is not
+   * kept; an order placed through this client drops every shared feed (see SharedReads).
    */
   sharedOrderFeed(query: OrderFeedQuery = {}): Promise<OrderFeedEntry[]> {
-    const key = JSON.stringify([
-      this.connection.apiUrl,
-      this.connection.clientId,
-      query.since?.toISOString(),
-      query.requestId,
-      query.format ?? this.connection.feedFormat,
-    ]);
-    const now = Date.now();
-    const cached = sharedFeeds.get(key);
-    if (cached && now - cached.at < SHARED_FEED_TTL_MS) return cached.entries;
-    const entries = this.orderFeed(query);
-    sharedFeeds.set(key, { at: now, entries });
-    entries.catch(() => sharedFeeds.get(key)?.entries === entries && sharedFeeds.delete(key));
-    return entries;
+    const key = JSON.stringify([query.since?.toISOString(), query.requestId, query.format]);
+    return this.feeds.read(`${FEED}${key}`, () => this.orderFeed(query));
   }
 
   /** Places an order, once: never retried, whatever happens (see {@link OrderOutcome}). */
-  async placeOrder(order: OrderSpec, format: PayloadFormat = "json"): Promise<OrderOutcome> {
+  placeOrder(order: OrderSpec, format: PayloadFormat = "json"): Promise<OrderOutcome> {
+    // A feed read after the order must show it; one read before may not.
+    return this.sendOrder(order, format).finally(() => this.feeds.invalidatePrefix(FEED));
+  }
+
+  private async sendOrder(order: OrderSpec, format: PayloadFormat): Promise<OrderOutcome> {
     const call: Call<typeof orderAnswerSchema> = {
       operation: `place a ${order.poType} order on contract ${order.contractNumber}`,
       method: "POST",
@@ -279,11 +272,6 @@ export class CommerceClient {
     }
     return value;
   }
-}
-
-/** Forgets every shared order feed read (tests). */
-export function clearSharedOrderFeeds(): void {
-  sharedFeeds.clear();
 }
 
 /** Rejected (nothing ordered), not sent, or unknown, from a failed `POST /order`. */

@@ -20,6 +20,7 @@ import {
   Report,
   registrationSchema,
 } from "./schemas";
+import { SharedReads } from "../shared-reads";
 
 export const SERVICE = "Usage Insight";
 export const AGENTS_SERVICE = "Usage metering agents";
@@ -58,10 +59,16 @@ export function isAnswerLost(error: unknown): boolean {
   return error instanceof ServiceError && (error.status === undefined || error.status >= 500);
 }
 
+/** How long one registration look-up serves every reader of this client (one provider process's run). */
+export const SHARED_REGISTRATION_TTL_MS = 30_000;
+const registrationKey = (agentId: string) => `registration:${agentId}`;
+
 export class UsageInsightClient {
   readonly http: HttpClient;
   private readonly agentsHttp?: HttpClient;
   private readonly auth: Authenticator;
+  /** Registration look-ups shared by the resource and the functions of one process; writes drop them. */
+  private readonly reads = new SharedReads(SHARED_REGISTRATION_TTL_MS);
 
   constructor(settings: UsageInsightSettings, options: Partial<Endpoint> = {}) {
     const common = { tls: settings.tls, ...options };
@@ -86,8 +93,15 @@ export class UsageInsightClient {
     return this.agentsHttp !== undefined;
   }
 
-  /** 200 registered, 202 in progress, 204 registered without a contract, 404 not registered. */
-  async registration(agentId: string): Promise<RegistrationStatus> {
+  /**
+   * 200 registered, 202 in progress, 204 registered without a contract, 404 not registered.
+   * Shared: callers within `maxAgeMs` (a poller passes its interval) share one look-up.
+   */
+  registration(agentId: string, maxAgeMs?: number): Promise<RegistrationStatus> {
+    return this.reads.read(registrationKey(agentId), () => this.lookUpRegistration(agentId), maxAgeMs);
+  }
+
+  private async lookUpRegistration(agentId: string): Promise<RegistrationStatus> {
     const reply = await this.http.send(
       {
         operation: "read agent registration",
@@ -112,9 +126,11 @@ export class UsageInsightClient {
    * (see `isAnswerLost`) the caller looks the registration up before anything else.
    */
   async register(spec: RegistrationSpec): Promise<{ status: number }> {
-    const reply = await this.http.send(
-      { operation: "register agent", method: "POST", path: "agent-registrations", json: spec, schema: ignoredBody },
-      this.auth,
+    const reply = await this.reads.writing([registrationKey(spec.agentId)], () =>
+      this.http.send(
+        { operation: "register agent", method: "POST", path: "agent-registrations", json: spec, schema: ignoredBody },
+        this.auth,
+      ),
     );
     return { status: reply.status };
   }
@@ -165,9 +181,11 @@ export class UsageInsightClient {
   /** Withdraws a registration; false when the agents API did not know it. */
   async withdrawAgent(agentId: string): Promise<boolean> {
     const http = this.agents("withdrawing a registration");
-    const reply = await http.send(
-      { ...this.agentCall("withdraw agent", "DELETE", agentId), schema: ignoredBody, acceptStatuses: [404] },
-      this.auth,
+    const reply = await this.reads.writing([registrationKey(agentId)], () =>
+      http.send(
+        { ...this.agentCall("withdraw agent", "DELETE", agentId), schema: ignoredBody, acceptStatuses: [404] },
+        this.auth,
+      ),
     );
     return reply.ok;
   }

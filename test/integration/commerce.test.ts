@@ -7,7 +7,6 @@ import sinon from "sinon";
 import { RunningEmulator, startEmulator, EmulatorOptions } from "../../emulator";
 import { clearCredentials } from "../../provider/auth/token-source";
 import { ClientRegistry } from "../../provider/registry";
-import { clearSharedOrderFeeds } from "../../provider/commerce/client";
 import { forgetProgramClients } from "../../functions/program-clients";
 import {
   getAddonProducts,
@@ -48,7 +47,6 @@ describe("VCPP commerce against the emulator", () => {
   /** A provider as `configure` sets it up in a fresh provider process (the journal survives it). */
   function provider(extra: Record<string, string> = {}): VcppOrderProvider {
     clearCredentials();
-    clearSharedOrderFeeds();
     const config: Record<string, string> = commerceConfig(emulator, journalDir, extra);
     const registry = new ClientRegistry();
     registry.configure((key) => config[key]);

@@ -604,6 +604,52 @@ describe("MeteredProduct against the emulator", () => {
       ));
   });
 
+  describe("requests per operation (API minimum, #18)", () => {
+    const hosts = Array.from({ length: 12 }, (_, i) => `vcda-${i + 1}.example.com`);
+    /** The appliance's requests, "METHOD path?query status" → how many. */
+    const tally = (emulator: RunningEmulator) => {
+      const counts: Record<string, number> = {};
+      for (const r of emulator.requests) {
+        const key = `${r.method} ${r.path.replace(/^.*\/api\/v1/, "")}${r.query} ${r.status}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return counts;
+    };
+
+    it("creates 12 products at once with one list of their type and a POST and a PUT each; refreshes them with one list and one pending-action read", () =>
+      withEmulator(async (emulator) => {
+        const provider = providerFor(emulator);
+        const created = await Promise.all(hosts.map((host) => createProduct(provider, { ...vcda, host })));
+        assert.deepEqual(tally(emulator), {
+          "POST /login 202": 1,
+          "GET /product?productType=VCAV 200": 1,
+          "POST /product 202": 12,
+          "PUT /accept_certificate 202": 12,
+        });
+
+        emulator.admin.clearRequests();
+        const next = nextCommand(emulator);
+        const read = await Promise.all(created.map(({ id, outs }) => next.read(id, outs)));
+        assert.ok(read.every((r, i) => r.id === created[i].id));
+        const refresh = tally(emulator);
+        delete refresh["POST /login 202"]; // the token sources keep the session for the process
+        assert.deepEqual(refresh, { "GET /product?productType=VCAV 200": 1, "GET /user_action 200": 1 });
+      }));
+
+    it("slows down when the appliance throttles (429 with Retry-After): every product is registered, once", () =>
+      withEmulator(async (emulator) => {
+        emulator.admin.injectFault({ method: "POST", pathIncludes: "/product", retryAfterSeconds: 1, times: 3 });
+        const provider = providerFor(emulator);
+        const created = await Promise.all(hosts.map((host) => createProduct(provider, { ...vcda, host })));
+        assert.equal(new Set(created.map((c) => c.id)).size, 12);
+        const counts = tally(emulator);
+        assert.equal(counts["POST /product 429"], 3);
+        assert.equal(counts["POST /product 202"], 12, "each product registered exactly once");
+        assert.equal(emulator.admin.products().length, 12);
+        assert.ok(emulator.admin.products().every((p) => p.metered));
+      }));
+  });
+
   describe("adoption and interrupted creates", () => {
     it("adopts a product already registered with the same type, host and port instead of registering it again", () =>
       withEmulator(async (emulator) =>

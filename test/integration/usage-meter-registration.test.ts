@@ -161,7 +161,8 @@ describe("UsageMeterRegistration against the emulator", () => {
       emulator.admin.setRegistrationDelay(0);
       emulator.admin.holdRegistration(id, false);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const read = await provider.read(id, outs);
+      // The next pulumi command: a new process, which shares no look-up with the last.
+      const read = await providerFor(emulator).read(id, outs);
       assert.equal((read.props as UsageMeterRegistrationOutputs).registrationState, "registered");
       assert.equal(posts(emulator).length, 1);
     }));
@@ -203,7 +204,7 @@ describe("UsageMeterRegistration against the emulator", () => {
       const { id, outs } = await create(provider, declared);
       emulator.admin.changeRegistration(id, { contractNumber: null });
       const read = await capturingLogs(async (messages) => {
-        const result = await provider.read(id, outs);
+        const result = await providerFor(emulator).read(id, outs);
         assert.ok(messages.some((m) => /^warn: .*links no contract/.test(m)));
         return result;
       });
@@ -406,6 +407,7 @@ describe("Usage Insight functions against the emulator", () => {
         programConfig(emulator);
         await getAgentRegistration({ agentId: uuidOf(emulator) });
         await new Promise((resolve) => setTimeout(resolve, 1_100));
+        forgetProgramClients(); // else the look-up is shared, and no token is needed
         await getAgentRegistration({ agentId: uuidOf(emulator) });
         assert.equal(emulator.admin.cspExchanges().api_token, 2);
         assert.ok(!emulator.requests.some((r) => r.status === 401), "a request went out with an expired token");

@@ -18,14 +18,7 @@ import {
   serviceInstanceSchema,
   serviceInstancesSchema,
 } from "../../provider/commerce/schemas";
-import {
-  clearSharedOrderFeeds,
-  CommerceClient,
-  orderFailureKind,
-  OrderSpec,
-  orderJson,
-  orderXml,
-} from "../../provider/commerce/client";
+import { CommerceClient, orderFailureKind, OrderSpec, orderJson, orderXml } from "../../provider/commerce/client";
 import { OrderJournal } from "../../provider/commerce/journal";
 import { FAST_RETRY, rejectionOf, startServer, stubLogs, TestServer } from "./support";
 
@@ -220,7 +213,6 @@ describe("CommerceClient", () => {
   beforeEach(() => {
     stubLogs();
     clearCredentials();
-    clearSharedOrderFeeds();
   });
   afterEach(async () => {
     sinon.restore();
@@ -277,6 +269,30 @@ describe("CommerceClient", () => {
     const feedCalls = server.requests.filter((r) => r.path.endsWith("/orderfeed"));
     assert.equal(feedCalls.length, 2);
     assert.equal(feedCalls[1].query.get("requestId"), "29013");
+  });
+
+  it("an order placed through the client drops its shared feed: the next read shows the order", async () => {
+    server = await startServer((r) =>
+      r.path.endsWith("/token/oauth")
+        ? { body: token }
+        : r.path.endsWith("/order")
+          ? { body: { status: "SUCCESS", requestId: "29013" } }
+          : { body: JSON_FEED },
+    );
+    const client = clientOf(server);
+    await client.sharedOrderFeed();
+    await client.sharedOrderFeed({ requestId: "29013" });
+    await client.placeOrder(spec);
+    await client.sharedOrderFeed();
+    await client.sharedOrderFeed({ requestId: "29013" });
+    assert.equal(server.requests.filter((r) => r.path.endsWith("/orderfeed")).length, 4);
+  });
+
+  it("a new client (a new configure) shares no feed read with the last", async () => {
+    server = await startServer((r) => (r.path.endsWith("/token/oauth") ? { body: token } : { body: JSON_FEED }));
+    await clientOf(server).sharedOrderFeed();
+    await clientOf(server).sharedOrderFeed();
+    assert.equal(server.requests.filter((r) => r.path.endsWith("/orderfeed")).length, 2);
   });
 
   it("asks for the feed as Atom with if-Modified-Since as an HTTP date", async () => {

@@ -134,16 +134,31 @@ describe("UsageInsightClient", () => {
       { status: 404, body: { message: "unknown agent" } },
     ];
     const { client, calls } = await serve((_r, i) => answers[i - 1]);
-    assert.deepEqual(await client.registration(AGENT), {
+    // Each read asks anew (maxAgeMs 0, as a poller would), so each shows the next answer.
+    assert.deepEqual(await client.registration(AGENT, 0), {
       state: "registered",
       contractNumber: "12345678",
       siteName: "Lyon",
     });
-    assert.deepEqual(await client.registration(AGENT), { state: "in-progress", progress: "40%" });
-    assert.deepEqual(await client.registration(AGENT), { state: "no-contract", siteName: undefined });
-    assert.deepEqual(await client.registration(AGENT), { state: "not-registered" });
+    assert.deepEqual(await client.registration(AGENT, 0), { state: "in-progress", progress: "40%" });
+    assert.deepEqual(await client.registration(AGENT, 0), { state: "no-contract", siteName: undefined });
+    assert.deepEqual(await client.registration(AGENT, 0), { state: "not-registered" });
     assert.equal(calls()[0].path, `${BASE}/agent-registrations/${AGENT}`);
     assert.equal(calls()[0].headers.authorization, "Bearer access-1-unit");
+  });
+
+  it("shares one registration look-up between concurrent and nearby callers; a registration drops it", async () => {
+    const { client, calls } = await serve(() => ({ body: { contractNumber: "12345678", siteName: "Lyon" } }));
+    await Promise.all(Array.from({ length: 5 }, () => client.registration(AGENT)));
+    await client.registration(AGENT);
+    assert.equal(calls().length, 1);
+    await client.register({ agentId: AGENT, label: "um-lab", meteringMode: "TEST", connectivityMode: "ONLINE" });
+    await client.registration(AGENT);
+    assert.deepEqual(
+      calls().map((c) => c.method),
+      ["GET", "POST", "GET"],
+      "a look-up after the registration asks again",
+    );
   });
 
   it("takes 201, 202 and any other 2xx from the registration POST as success, and never retries it", async () => {
