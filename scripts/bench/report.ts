@@ -212,7 +212,7 @@ export function checkTargets(result: StackResult, latencyMs: number = TARGETS.la
       applies: atScale,
       obstacle:
         bestPossible < TARGETS.upVsSeeds
-          ? `the engine's own floor: ${seconds(timing.floor.create)} to up ${resources} no-op resources, so at best ${times(bestPossible)}`
+          ? `the engine's own floor: ${seconds(timing.floor.create)} to up ${resources} no-op resources (${milliseconds(timing.floor.create / resources)} per resource), so at best ${times(bestPossible)}`
           : `the provider: ${seconds(timing.provider.create - timing.floor.create)} above the engine's floor of ${seconds(timing.floor.create)} (${perResource(create, resources)} requests per resource, one after another where the client's concurrency or the latency allows)`,
     });
   }
@@ -358,5 +358,6 @@ function byService(count: PhaseCount): string {
 
 export const perResource = (n: number, resources: number): string => (n / Math.max(resources, 1)).toFixed(1);
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const milliseconds = (ms: number): string => `${Math.round(ms)} ms`;
 /** A ratio, with two decimals below 1 (a 0.04× must not read as 0.0×). */
 export const times = (ratio: number): string => `${ratio.toFixed(ratio < 1 ? 2 : 1)}×`;
