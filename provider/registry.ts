@@ -1,9 +1,10 @@
 /**
  * What a resource provider or a function needs from its process: the settings read from the
  * stack's config, and the service clients built from them, lazily and once per connection. One
- * registry per process (the provider process, or the program's for functions); a new `configure`
- * starts afresh. Logins and tokens are shared further still, by the token sources (auth/).
+ * registry per process (the provider process, or the program's for functions); a `configure` with
+ * other settings starts afresh. Logins and tokens are shared further still, by the token sources (auth/).
  */
+import { createHash } from "node:crypto";
 import { ConfigError } from "./errors";
 import { ConfigSource, loadSharedSettings, SharedSettings } from "./settings";
 import { UsageMeterClient } from "./usage-meter/client";
@@ -44,18 +45,35 @@ interface Configured {
 
 export class ClientRegistry implements ServiceClients {
   private configured?: Configured;
+  /** A digest of the settings read by the last `configure` (a digest: no second copy of the secrets). */
+  private configuredFrom?: string;
   private readonly clients = new Map<string, unknown>();
 
-  /** Reads and validates every `vcpp:*` key that is set; missing keys fail only when a service needs them. */
+  /**
+   * Reads and validates every `vcpp:*` key that is set; missing keys fail only when a service needs
+   * them. The clients (their sessions and shared reads) are kept when the settings are the same as
+   * the last configure's: the engine configures its provider once per resource kind, with the same
+   * config, within one run (one process). Other settings build new clients that share nothing.
+   */
   configure(get: ConfigSource): void {
-    const shared = loadSharedSettings(get);
-    this.configured = {
-      shared,
-      usageMeters: loadUsageMeterSettings(get, shared),
-      vcaAccounts: loadVcaSettings(get, shared),
-      usageInsight: loadUsageInsightSettings(get, shared),
-      commerce: loadCommerceSettings(get, shared),
+    const read: Array<[string, string | undefined]> = [];
+    const recording: ConfigSource = (key) => {
+      const value = get(key);
+      read.push([key, value]);
+      return value;
     };
+    const shared = loadSharedSettings(recording);
+    const configured = {
+      shared,
+      usageMeters: loadUsageMeterSettings(recording, shared),
+      vcaAccounts: loadVcaSettings(recording, shared),
+      usageInsight: loadUsageInsightSettings(recording, shared),
+      commerce: loadCommerceSettings(recording, shared),
+    };
+    const from = createHash("sha256").update(JSON.stringify(read)).digest("hex");
+    if (this.configured && from === this.configuredFrom) return;
+    this.configured = configured;
+    this.configuredFrom = from;
     this.clients.clear();
   }
 

@@ -128,15 +128,20 @@ const loadGot = () => (gotModule ??= import("got"));
 const limiters = new Map<string, Promise<HostLimit>>();
 const warnedInsecure = new Set<string>();
 
-/** One limit per host, shared by every client in the process, so the cap holds across resources. */
-function limiterFor(baseUrl: string, concurrency: number): Promise<HostLimit> {
+/**
+ * One limit per host, shared by every client in the process, so the cap holds across resources;
+ * a client configured with another cap (a new configure) sets it.
+ */
+async function limiterFor(baseUrl: string, concurrency: number): Promise<HostLimit> {
   const host = new URL(baseUrl).host;
   let limiter = limiters.get(host);
   if (!limiter) {
     limiter = import("p-limit").then((m) => new HostLimit(host, m.default(concurrency)));
     limiters.set(host, limiter);
   }
-  return limiter;
+  const limit = await limiter;
+  if (limit.max !== concurrency) limit.capAt(concurrency);
+  return limit;
 }
 
 /**
@@ -146,7 +151,7 @@ function limiterFor(baseUrl: string, concurrency: number): Promise<HostLimit> {
  * the last halving does not halve it again: that request reports the overload already counted.
  */
 export class HostLimit {
-  readonly max: number;
+  max: number;
   private successes = 0;
   private shrunkAt = -Infinity;
 
@@ -160,6 +165,13 @@ export class HostLimit {
 
   get current(): number {
     return this.limit.concurrency;
+  }
+
+  /** A new cap (vcpp:maxConcurrentRequests of a new configure): it applies at once, as configured. */
+  capAt(max: number): void {
+    this.max = max;
+    this.successes = 0;
+    this.limit.concurrency = max;
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {

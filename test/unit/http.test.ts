@@ -294,6 +294,15 @@ describe("HttpClient", () => {
       assert.equal(counting.max(), 2);
     });
 
+    it("applies the cap of a client configured later (a new configure's vcpp:maxConcurrentRequests)", async () => {
+      const counting = await countingServer();
+      server = counting.server;
+      await clientFor(server, { maxConcurrency: 2 }).request(call("GET"));
+      const later = clientFor(server, { maxConcurrency: 5 });
+      await Promise.all(Array.from({ length: 10 }, () => later.request(call("GET"))));
+      assert.equal(counting.max(), 5);
+    });
+
     it("shares the cap between clients of the same host", async () => {
       const counting = await countingServer();
       server = counting.server;

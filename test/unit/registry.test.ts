@@ -53,6 +53,20 @@ describe("ClientRegistry", () => {
     assert.equal(after.baseUrl, "https://other.example.com/api/v1");
   });
 
+  it("keeps its clients when configured again with the same settings (the engine's next resource kind)", () => {
+    const context = configured();
+    const before = context.usageMeter();
+    context.configure((key) => ({ ...config })[key as keyof typeof config]);
+    assert.equal(context.usageMeter(), before);
+  });
+
+  it("builds new clients when only a secret changes", () => {
+    const context = configured();
+    const before = context.usageMeter();
+    context.configure((key) => ({ ...config, usageMeterPassword: "rotated-pw" })[key]);
+    assert.notEqual(context.usageMeter(), before);
+  });
+
   it("fails configure on an invalid setting, and usageMeter on a missing one", () => {
     assert.throws(() => configured({ usageMeterUrl: "ftp://um" }), /vcpp:usageMeterUrl/);
     assert.throws(() => configured({ usageMeterUrl: "https://um" }).usageMeter(), /vcpp:usageMeterPassword is not set/);

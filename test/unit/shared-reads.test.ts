@@ -103,7 +103,7 @@ describe("SharedReads", () => {
     assert.equal(list.sent(), 2);
   });
 
-  it("nothing stays cached across configure calls: a new configure reads anew", async () => {
+  it("nothing stays cached across configure calls with other settings; the same settings (another resource kind of the run) share", async () => {
     stubLogs();
     const emulator = await startEmulator({ quiet: true });
     try {
@@ -121,7 +121,14 @@ describe("SharedReads", () => {
       assert.equal(lists().length, 1, "one list within one configure");
       registry.configure((key) => config[key]);
       await registry.usageMeter().products("VCAV");
-      assert.equal(lists().length, 2, "a new configure shares nothing with the last");
+      assert.equal(lists().length, 1, "the engine configures once per resource kind, with the same config");
+      registry.configure((key) => ({ ...config, requestTimeoutSeconds: "45" })[key]);
+      await registry.usageMeter().products("VCAV");
+      assert.equal(lists().length, 2, "a configure with other settings shares nothing with the last");
+      const other = new ClientRegistry();
+      other.configure((key) => config[key]);
+      await other.usageMeter().products("VCAV");
+      assert.equal(lists().length, 3, "another process (another run) shares nothing");
     } finally {
       sinon.restore();
       await emulator.close();
