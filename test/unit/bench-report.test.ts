@@ -107,6 +107,13 @@ describe("bench report", () => {
       assert.deepEqual(count.byOperation, { "POST /product": 1 });
     });
 
+    it("measures how long the services were kept busy: from the first answer to the last", () => {
+      const at = (ms: number) => ({ ...um("GET", "/product"), at: 1_000 + ms });
+      assert.equal(countRequests([at(300), at(0), at(2_500)]).spanMs, 2_500);
+      assert.equal(countRequests([at(0)]).spanMs, 0);
+      assert.equal(countRequests([]).spanMs, 0);
+    });
+
     it("names an operation without the appliance's mount or the ids that differ per resource", () => {
       assert.equal(operationPath("/um/lyon/api/v1/product"), "/product");
       assert.equal(
@@ -281,12 +288,18 @@ describe("bench report", () => {
           ),
         ],
       });
-      const throttledPost = { ...um("POST", "/product"), status: 429 };
+      const throttledPost = { ...um("POST", "/product"), status: 429, at: 5_000 };
       const reports = [report(2, 15_000, []), report(8, 6_000, [throttledPost, throttledPost])];
       const lines = sweepReport(reports).trim().split("\n");
       assert.equal(lines.length, 4);
-      assert.equal(lines[2], "| 100 products | 2 | 15.0 s | 1.5 s | 3.0 s | 0, 0 | 2.0× | 3.8× | 1.3× |");
-      assert.equal(lines[3], "| 100 products | 8 | 6.0 s | 1.5 s | 3.0 s | 2, 0 | 5.0× | 1.5× | 1.3× |");
+      assert.equal(
+        lines[2],
+        "| 100 products | 2 | 15.0 s | 0.0 s | 4.0 s | 30.0 s | 1.5 s | 3.0 s | 0, 0 | 2.0× | 3.8× | 1.3× |",
+      );
+      assert.equal(
+        lines[3],
+        "| 100 products | 8 | 6.0 s | 0.0 s | 4.0 s | 30.0 s | 1.5 s | 3.0 s | 2, 0 | 5.0× | 1.5× | 1.3× |",
+      );
       assert.match(
         markdownReport(reports[1]),
         /rate-limited \(429 above\): usage-meter 20\/s burst 5; vcpp:maxConcurrentRequests 8\./,
