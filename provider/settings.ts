@@ -9,7 +9,7 @@
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
 import { ConfigError } from "./errors";
-import { describeZodIssues, TlsSettings } from "./http/client";
+import { DEFAULT_MAX_CONCURRENCY, describeZodIssues, TlsSettings } from "./http/client";
 
 /** Reads one config key of the `vcpp` namespace (`usageMeterUrl` for `vcpp:usageMeterUrl`). */
 export type ConfigSource = (key: string) => string | undefined;
@@ -24,7 +24,7 @@ export interface SharedSettings {
   requestTimeoutMs: number;
 }
 
-export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = DEFAULT_MAX_CONCURRENCY;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
 export const httpsUrl = z

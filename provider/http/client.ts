@@ -56,8 +56,12 @@ export const RETRIED_ERROR_CODES = [
   "EAI_AGAIN",
 ];
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Requests in flight per host by default (vcpp:maxConcurrentRequests); measured, see decisions/performance.md. */
-export const DEFAULT_MAX_CONCURRENCY = 4;
+/**
+ * Requests in flight per host by default (vcpp:maxConcurrentRequests). Measured: the engine runs 8
+ * resource operations at once by default (on 2 CPUs), each sending its requests in sequence, so
+ * more buys nothing and fewer makes the provider the bottleneck (decisions/performance.md).
+ */
+export const DEFAULT_MAX_CONCURRENCY = 8;
 const DEFAULT_CODEC = jsonCodec();
 export const USER_AGENT = `${PACKAGE_NAME}/${PACKAGE_VERSION} (node ${process.version})`;
 

@@ -37,6 +37,7 @@ import {
 } from "./schemas";
 import { VcaConnection } from "./settings";
 import { BillableUsage, ComputeService } from "./types";
+import { SharedReads } from "../shared-reads";
 
 export const SERVICE = "vCloud Air";
 
@@ -81,9 +82,15 @@ export function vcaHint(status: number | undefined): string | undefined {
   return undefined;
 }
 
+/** How long one user list serves the adoption look-ups of this client (one provider process's run). */
+export const SHARED_USERS_TTL_MS = 30_000;
+const USERS = "users";
+
 export class VcaClient {
   readonly http: HttpClient;
   private readonly session: VcloudAirSession;
+  /** The user list, shared by the adoption look-ups of every VcaUser created at once; user writes drop it. */
+  private readonly reads = new SharedReads(SHARED_USERS_TTL_MS);
 
   constructor(
     readonly connection: VcaConnection,
@@ -250,9 +257,12 @@ export class VcaClient {
     return answer.users;
   }
 
-  /** The user with this user name (case-insensitive, as e-mail addresses are): the natural key for adoption. */
+  /**
+   * The user with this user name (case-insensitive, as e-mail addresses are): the natural key for
+   * adoption. One shared list serves every look-up until a user write of this client drops it.
+   */
   async findUser(userName: string): Promise<User | undefined> {
-    const users = await this.users();
+    const users = await this.reads.read(USERS, () => this.users());
     return users.find((u) => u.userName.toLowerCase() === userName.toLowerCase());
   }
 
@@ -274,7 +284,11 @@ export class VcaClient {
   }
 
   /** `POST /iam/Users`: never retried; callers look the user up by user name when the answer is lost. */
-  async createUser(spec: UserSpec): Promise<User> {
+  createUser(spec: UserSpec): Promise<User> {
+    return this.reads.writing([USERS], () => this.addUser(spec));
+  }
+
+  private async addUser(spec: UserSpec): Promise<User> {
     await this.state("5.7", "add user");
     return this.http.request(
       {
@@ -290,7 +304,11 @@ export class VcaClient {
   }
 
   /** `PUT /iam/Users/{id}` with the whole user; undefined when the user is gone. */
-  async updateUser(id: string, spec: UserSpec): Promise<User | undefined> {
+  updateUser(id: string, spec: UserSpec): Promise<User | undefined> {
+    return this.reads.writing([USERS], () => this.replaceUser(id, spec));
+  }
+
+  private async replaceUser(id: string, spec: UserSpec): Promise<User | undefined> {
     await this.state("5.7", "update user");
     const reply = await this.http.send(
       {
@@ -310,7 +328,11 @@ export class VcaClient {
   }
 
   /** Removes a user; true if it was there. */
-  async deleteUser(id: string): Promise<boolean> {
+  deleteUser(id: string): Promise<boolean> {
+    return this.reads.writing([USERS], () => this.removeUser(id));
+  }
+
+  private async removeUser(id: string): Promise<boolean> {
     await this.state("5.7", "remove user");
     const reply = await this.http.send(
       {

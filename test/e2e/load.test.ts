@@ -52,16 +52,14 @@ const order = (i: number) => ({
 const namedAppliances = (emulator: RunningEmulator) =>
   JSON.stringify(
     Object.fromEntries(
-      appliances
-        .slice(1)
-        .map((name) => [
-          name,
-          {
-            url: emulator.usageMeters[name].url,
-            user: emulator.usageMeters[name].user,
-            password: emulator.usageMeters[name].password,
-          },
-        ]),
+      appliances.slice(1).map((name) => [
+        name,
+        {
+          url: emulator.usageMeters[name].url,
+          user: emulator.usageMeters[name].user,
+          password: emulator.usageMeters[name].password,
+        },
+      ]),
     ),
   );
 

@@ -34,7 +34,7 @@ function configError(fn: () => unknown): ConfigError {
 describe("loadSettings", () => {
   it("uses the defaults when nothing is set, and complains only when an appliance is needed", () => {
     const settings = loadSettings(() => undefined);
-    assert.equal(settings.maxConcurrentRequests, 4);
+    assert.equal(settings.maxConcurrentRequests, 8);
     assert.equal(settings.requestTimeoutMs, 30_000);
     assert.deepEqual(settings.usageMeterNames(), ["default"]);
     const error = configError(() => settings.usageMeter());
@@ -72,11 +72,11 @@ describe("loadSettings", () => {
         usageMeterApiVersion: "9",
         caCertificates: PEM,
         insecureSkipTlsVerify: "false",
-        maxConcurrentRequests: "8",
+        maxConcurrentRequests: "6",
         requestTimeoutSeconds: "45",
       }),
     );
-    assert.equal(settings.maxConcurrentRequests, 8);
+    assert.equal(settings.maxConcurrentRequests, 6);
     assert.equal(settings.requestTimeoutMs, 45_000);
     const um = settings.usageMeter();
     assert.deepEqual(
@@ -90,7 +90,7 @@ describe("loadSettings", () => {
       from({ usageMeterUrl: URL_, usageMeterPassword: "settings-pw-3", usageMeterUser: "", maxConcurrentRequests: "" }),
     );
     assert.equal(settings.usageMeter().user, "usagemeter");
-    assert.equal(settings.maxConcurrentRequests, 4);
+    assert.equal(settings.maxConcurrentRequests, 8);
   });
 
   it("accepts request timeouts up to 600 seconds", () => {

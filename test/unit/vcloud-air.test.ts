@@ -303,6 +303,28 @@ describe("vCloud Air", () => {
       assert.equal(await client.getUser("nobody"), undefined);
     });
 
+    it("one user list serves concurrent adoption look-ups; adding a user drops it", async () => {
+      const client = await clientFor(server57(), "5.7");
+      const lists = () => server!.requests.filter((r) => r.method === "GET" && r.path === "/api/iam/Users").length;
+      const found = await Promise.all(
+        ["jane@example.com", "JANE@example.com", "other@example.com"].map((n) => client.findUser(n)),
+      );
+      assert.deepEqual(
+        found.map((u) => u?.id),
+        ["u1", "u1", undefined],
+      );
+      assert.equal(lists(), 1);
+      await client.createUser({
+        userName: "other@example.com",
+        email: "other@example.com",
+        givenName: "O",
+        familyName: "E",
+        roles: [],
+      });
+      await client.findUser("other@example.com");
+      assert.equal(lists(), 2, "a look-up after the write asks again");
+    });
+
     it("adds a user with the SCIM schema and roles by name; the POST is never retried", async () => {
       const client = await clientFor(server57({ "POST /api/iam/Users": () => ({ status: 503 }) }), "5.7");
       const spec = {
