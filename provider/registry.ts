@@ -6,6 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { ConfigError } from "./errors";
+import * as log from "./log";
+import { TlsSettings } from "./http/client";
 import { ConfigSource, loadSharedSettings, SharedSettings } from "./settings";
 import { UsageMeterClient } from "./usage-meter/client";
 import { loadUsageMeterSettings, UsageMeterSettings } from "./usage-meter/settings";
@@ -75,6 +77,7 @@ export class ClientRegistry implements ServiceClients {
     this.configured = configured;
     this.configuredFrom = from;
     this.clients.clear();
+    warnIfInsecure(this.configured);
   }
 
   settings(): SharedSettings {
@@ -128,6 +131,34 @@ export class ClientRegistry implements ServiceClients {
       );
     return this.configured;
   }
+}
+
+/**
+ * Every configure (each run of the provider, each program using functions) says when certificates
+ * go unverified, even in a preview that calls no service: a switch set for a test appliance must
+ * not go unnoticed once the stack points at production.
+ */
+function warnIfInsecure({ shared, usageMeters, vcaAccounts }: Configured): void {
+  const inherits = shared.tls.insecureSkipTlsVerify === true;
+  const ownSwitch = (key: string, settings: { names(): string[]; connection(name: string): { tls: TlsSettings } }) => {
+    // The first name is the default connection, which has only the shared switch; a named entry
+    // called like it is shadowed by it (and may not be configured at all).
+    const [defaultName, ...named] = settings.names();
+    return named
+      .filter((name) => name !== defaultName)
+      .filter((name) => !inherits && settings.connection(name).tls.insecureSkipTlsVerify === true)
+      .map((name) => `vcpp:${key}.${name}.insecureSkipTlsVerify`);
+  };
+  const switches = [
+    ...(inherits ? ["vcpp:insecureSkipTlsVerify"] : []),
+    ...ownSwitch("usageMeters", usageMeters),
+    ...ownSwitch("vcaAccounts", vcaAccounts),
+  ];
+  if (switches.length)
+    log.warn(
+      `TLS certificate verification is switched off (${switches.join(", ")}): any server can pose as the service. ` +
+        "Trust its CA with vcpp:caCertificates instead where you can.",
+    );
 }
 
 /** What every client is built with: requests in flight per host, and the timeout of one request. */
