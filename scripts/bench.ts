@@ -10,7 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { RunningEmulator, startEmulator } from "../emulator";
+import { RateLimit, RunningEmulator, startEmulator } from "../emulator";
 import {
   apiMinimum,
   BenchReport,
@@ -20,6 +20,7 @@ import {
   PHASES,
   StackResult,
   StackShape,
+  sweepReport,
 } from "./bench/report";
 import { seedsFlow, SeedsProduct } from "./bench/seeds-flow";
 import {
@@ -42,7 +43,9 @@ const OPTIONS = {
   orders: { type: "string", default: "3" },
   "latency-ms": { type: "string", default: "100" },
   "max-concurrent-requests": { type: "string" },
+  "rate-limit": { type: "string", multiple: true },
   out: { type: "string" },
+  requests: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -59,11 +62,18 @@ Options:
   --orders N                      VcppOrders in the mixed stack (default 3)
   --latency-ms MS                 added by the emulator to every request (default 100)
   --max-concurrent-requests LIST  set vcpp:maxConcurrentRequests; a list (2,4,8,16) runs every stack once per value
-                                  (default: not set, the provider's default)
-  --out FILE                      also write the table to FILE
+                                  and adds a table comparing them (default: not set, the provider's default)
+  --rate-limit SERVICE=RATE[:BURST]
+                                  the emulator answers 429 above RATE requests per second (repeatable), as a
+                                  small appliance would: usage-meter, csp, usage-insight, commerce
+  --out FILE                      also write the Markdown to FILE
+  --requests FILE                 write every request of every command as JSON, to see where the requests go
   -h, --help                      print this help
 
-Example: npm run bench -- --sizes 100 --mixed 0 --max-concurrent-requests 2,4,8,16 --out bench.md`;
+Examples:
+  npm run bench -- --sizes 1,10 --mixed 4
+  npm run bench -- --out bench.md
+  npm run bench -- --sizes 100 --mixed 0 --max-concurrent-requests 2,4,8,16 --rate-limit usage-meter=20:5`;
 
 class UsageError extends Error {}
 
@@ -73,7 +83,9 @@ interface BenchOptions {
   orders: number;
   latencyMs: number;
   concurrency: Array<number | undefined>;
+  rateLimits: Record<string, RateLimit>;
   out?: string;
+  requests?: string;
 }
 
 function parseOptions(): BenchOptions | undefined {
@@ -94,8 +106,18 @@ function parseOptions(): BenchOptions | undefined {
     orders: count("orders", values.orders, 0),
     latencyMs: count("latency-ms", values["latency-ms"], 0),
     concurrency: concurrency === undefined ? [undefined] : list("max-concurrent-requests", concurrency, 1),
+    rateLimits: Object.fromEntries((values["rate-limit"] ?? []).map(rateLimitOf)),
     out: values.out,
+    requests: values.requests,
   };
+}
+
+/** `usage-meter=20:5`: the service, its requests per second and optionally its burst (as the emulator's CLI). */
+function rateLimitOf(spec: string): [string, RateLimit] {
+  const match = /^([\w-]+)=(\d+(?:\.\d+)?)(?::([1-9]\d*))?$/.exec(spec);
+  if (!match || Number(match[2]) <= 0)
+    throw new UsageError(`--rate-limit ${spec}: expected SERVICE=RATE[:BURST], e.g. usage-meter=20:5`);
+  return [match[1], { requestsPerSecond: Number(match[2]), ...(match[3] ? { burst: Number(match[3]) } : {}) }];
 }
 
 /** The stacks to measure: one per size, and the mixed one. */
@@ -205,21 +227,20 @@ const elapsed = async (work: () => Promise<unknown>): Promise<number> => {
   return performance.now() - started;
 };
 
-/** up, refresh, no-change up of one stack; each phase's requests when an emulator is given. */
+type RequestLog = ReturnType<RunningEmulator["admin"]["requests"]>;
+
+/** up, refresh, no-change up of one stack: each one's wall time and the requests the emulator served. */
 async function runPhases(
   stack: LocalStack,
   emulator: RunningEmulator,
-): Promise<{
-  times: Record<Phase, number>;
-  requests: Record<Phase, ReturnType<RunningEmulator["admin"]["requests"]>>;
-}> {
+): Promise<{ times: Record<Phase, number>; requests: Record<Phase, RequestLog> }> {
   const commands: Record<Phase, () => Promise<unknown>> = {
     create: () => stack.up(),
     refresh: () => stack.refresh(),
     "no-change up": () => stack.up(),
   };
   const times = {} as Record<Phase, number>;
-  const requests = {} as Record<Phase, ReturnType<RunningEmulator["admin"]["requests"]>>;
+  const requests = {} as Record<Phase, RequestLog>;
   for (const phase of PHASES) {
     emulator.admin.clearRequests();
     times[phase] = await elapsed(commands[phase]);
@@ -235,11 +256,12 @@ async function measureStack(
   options: BenchOptions,
   maxConcurrentRequests: number | undefined,
   cleanups: Cleanups,
-): Promise<StackResult> {
+): Promise<{ result: StackResult; requests: Record<Phase, RequestLog> }> {
   const emulator = await startEmulator({
     quiet: true,
     onUnhandledRequest: "error",
     latencyMs: options.latencyMs,
+    rateLimits: options.rateLimits,
     usageMeters: { default: {}, seeds: {} },
     usageInsight: { registrationDelayMs: 0 },
     commerce: { fulfilmentDelayMs: 3_600_000 },
@@ -257,7 +279,8 @@ async function measureStack(
     const counts = Object.fromEntries(
       PHASES.map((p) => [p, countRequests(measured.requests[p])]),
     ) as StackResult["counts"];
-    return { label, shape, counts, timing: { provider: measured.times, floor: floorRun.times, seeds } };
+    const timing = { provider: measured.times, floor: floorRun.times, seeds };
+    return { result: { label, shape, counts, timing }, requests: measured.requests };
   } finally {
     await stop();
   }
@@ -334,28 +357,31 @@ async function commit(): Promise<string> {
 async function main(options: BenchOptions, cleanups: Cleanups): Promise<void> {
   const engineBin = await installEngine((line) => console.error(line));
   const stacks = stacksOf(options);
-  const about = { machine: await machine(engineBin), commit: await commit(), latencyMs: options.latencyMs };
-  const tables: string[] = [];
+  const about = {
+    machine: await machine(engineBin),
+    commit: await commit(),
+    latencyMs: options.latencyMs,
+    rateLimits: options.rateLimits,
+  };
+  const reports: BenchReport[] = [];
+  const log: Array<{ stack: string; maxConcurrentRequests?: number; requests: Record<Phase, RequestLog> }> = [];
   for (const maxConcurrentRequests of options.concurrency) {
     const results: StackResult[] = [];
     for (const { label, shape } of stacks) {
       console.error(
         `[bench] ${label}${maxConcurrentRequests ? `, vcpp:maxConcurrentRequests ${maxConcurrentRequests}` : ""} (API minimum on create: ${apiMinimum(shape).create} requests)...`,
       );
-      results.push(await measureStack(engineBin, label, shape, options, maxConcurrentRequests, cleanups));
+      const measured = await measureStack(engineBin, label, shape, options, maxConcurrentRequests, cleanups);
+      results.push(measured.result);
+      log.push({ stack: label, maxConcurrentRequests, requests: measured.requests });
     }
-    tables.push(
-      markdownReport({
-        ...about,
-        maxConcurrentRequests,
-        at: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-        results,
-      }),
-    );
+    reports.push({ ...about, maxConcurrentRequests, at: new Date().toISOString().replace(/\.\d+Z$/, "Z"), results });
   }
-  const text = tables.join("\n");
+  const sweep = reports.length > 1 ? [`### vcpp:maxConcurrentRequests compared\n\n${sweepReport(reports)}`] : [];
+  const text = [...sweep, ...reports.map(markdownReport)].join("\n");
   console.log(text);
   if (options.out) await writeFile(options.out, text);
+  if (options.requests) await writeFile(options.requests, `${JSON.stringify(log, null, 2)}\n`);
 }
 
 const cleanups = new Cleanups();

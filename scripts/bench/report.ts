@@ -9,6 +9,10 @@ export interface CountedRequest {
   service: string;
   method: string;
   path: string;
+  /** The status answered; a 429 (throttled) is counted apart. */
+  status?: number;
+  /** When it was answered (ms since the epoch). */
+  at?: number;
 }
 
 export const PHASES = ["create", "refresh", "no-change up"] as const;
@@ -27,13 +31,23 @@ export interface StackShape {
 }
 
 export interface PhaseCount {
-  /** Requests that are neither a login nor a token exchange. */
+  /** Requests that are neither a login nor a token exchange, nor answered 429. */
   total: number;
   byService: Record<string, number>;
   /** `METHOD /path` with ids replaced by `{id}`, to say which requests are extra. */
   byOperation: Record<string, number>;
   logins: number;
   tokenExchanges: number;
+  /**
+   * Requests answered 429 by a rate-limited service (`--rate-limit`): the service handled nothing,
+   * so they are not held against the API minimum, but they are what throttling cost.
+   */
+  throttled: number;
+  /**
+   * Milliseconds from the first answer to the last: how long the command kept the services busy,
+   * which the per-host concurrency shortens, apart from the engine's own time around it.
+   */
+  spanMs: number;
 }
 
 export interface Timing {
@@ -57,9 +71,19 @@ const TOKEN_EXCHANGE = /\/(api-tokens\/authorize|token\/oauth)$/;
 
 /** Counts one phase's requests: per service and operation, logins and token exchanges apart. */
 export function countRequests(requests: CountedRequest[]): PhaseCount {
-  const count: PhaseCount = { total: 0, byService: {}, byOperation: {}, logins: 0, tokenExchanges: 0 };
+  const answeredAt = requests.flatMap((r) => (r.at === undefined ? [] : [r.at]));
+  const count: PhaseCount = {
+    total: 0,
+    byService: {},
+    byOperation: {},
+    logins: 0,
+    tokenExchanges: 0,
+    throttled: 0,
+    spanMs: answeredAt.length > 1 ? Math.max(...answeredAt) - Math.min(...answeredAt) : 0,
+  };
   for (const r of requests) {
-    if (r.method === "POST" && LOGIN.test(r.path)) count.logins++;
+    if (r.status === 429) count.throttled++;
+    else if (r.method === "POST" && LOGIN.test(r.path)) count.logins++;
     else if (r.method === "POST" && TOKEN_EXCHANGE.test(r.path)) count.tokenExchanges++;
     else {
       count.total++;
@@ -122,12 +146,22 @@ export interface TargetCheck {
   target: string;
   measured: string;
   pass: boolean;
+  /**
+   * Whether #18 sets this target for this stack. The request counts of refresh and no-change up
+   * and the logins hold for any stack; the create count per resource and the time ratios are set
+   * at 100 products and 100 ms (with fewer, the one list per type and the engine's fixed costs
+   * weigh more), so elsewhere they are shown, not judged.
+   */
+  applies: boolean;
   /** Where the target is missed: what stands in the way. */
   obstacle?: string;
 }
 
-/** The issue's targets: #18 sets them at 100 products and 100 ms; they are checked at every size. */
+/** The issue's targets (#18). */
 export const TARGETS = {
+  /** The stack size and latency the issue sets the per-resource and time targets at. */
+  products: 100,
+  latencyMs: 100,
   /** Requests on create beyond the API minimum, per resource (2.1 per product against 2). */
   createSlackPerResource: 0.1,
   /** `pulumi up` at least this many times faster than the seeds' flow. */
@@ -136,10 +170,12 @@ export const TARGETS = {
   refreshVsFloor: 1.5,
 };
 
-export function checkTargets(result: StackResult): TargetCheck[] {
+/** Every target of #18 checked against one stack measured with `latencyMs` added per request. */
+export function checkTargets(result: StackResult, latencyMs: number = TARGETS.latencyMs): TargetCheck[] {
   const { label: stack, shape, counts, timing } = result;
   const minimum = apiMinimum(shape);
   const resources = resourcesOf(shape);
+  const atScale = shape.products + shape.pinnedProducts >= TARGETS.products && latencyMs === TARGETS.latencyMs;
   const checks: TargetCheck[] = [];
 
   const create = counts.create.total;
@@ -149,6 +185,7 @@ export function checkTargets(result: StackResult): TargetCheck[] {
     target: `create ≤ ${perResource(createLimit, resources)} requests per resource (minimum ${perResource(minimum.create, resources)})`,
     measured: perResource(create, resources),
     pass: create <= createLimit + 1e-9,
+    applies: atScale,
     obstacle: extraRequests(counts.create, create - minimum.create, resources),
   });
   checks.push({
@@ -156,6 +193,7 @@ export function checkTargets(result: StackResult): TargetCheck[] {
     target: `refresh ≤ ${minimum.refresh} requests in all (product types + 1 per appliance${shape.registrations + shape.orders > 0 ? ", 2 per registration, 1 order feed" : ""})`,
     measured: String(counts.refresh.total),
     pass: counts.refresh.total <= minimum.refresh,
+    applies: true,
     obstacle: extraRequests(counts.refresh, counts.refresh.total - minimum.refresh, resources),
   });
   checks.push({
@@ -163,6 +201,7 @@ export function checkTargets(result: StackResult): TargetCheck[] {
     target: "a no-change up sends no request",
     measured: String(counts["no-change up"].total),
     pass: counts["no-change up"].total === 0,
+    applies: true,
     obstacle: extraRequests(counts["no-change up"], counts["no-change up"].total, resources),
   });
   const loginLimit = appliances(shape);
@@ -175,6 +214,7 @@ export function checkTargets(result: StackResult): TargetCheck[] {
     target: `at most ${loginLimit} login(s) and ${tokenLimit} token exchange(s) per run (one per service per process)`,
     measured: PHASES.map((p) => `${counts[p].logins}/${counts[p].tokenExchanges}`).join(", "),
     pass: PHASES.every((p) => counts[p].logins <= loginLimit && counts[p].tokenExchanges <= tokenLimit),
+    applies: true,
     obstacle: `${worst.logins} login(s) and ${worst.tokenExchanges} token exchange(s) in one run: a session or token is not shared within the process`,
   });
   if (timing.seeds !== undefined) {
@@ -185,9 +225,10 @@ export function checkTargets(result: StackResult): TargetCheck[] {
       target: `pulumi up ≥ ${TARGETS.upVsSeeds}× faster than the seeds' flow`,
       measured: `${times(ratio)} (${seconds(timing.provider.create)} against ${seconds(timing.seeds)})`,
       pass: ratio >= TARGETS.upVsSeeds,
+      applies: atScale,
       obstacle:
         bestPossible < TARGETS.upVsSeeds
-          ? `the engine's own floor: ${seconds(timing.floor.create)} to up ${resources} no-op resources, so at best ${times(bestPossible)}`
+          ? `the engine's own floor: ${seconds(timing.floor.create)} to up ${resources} no-op resources (${milliseconds(timing.floor.create / resources)} per resource), so at best ${times(bestPossible)}`
           : `the provider: ${seconds(timing.provider.create - timing.floor.create)} above the engine's floor of ${seconds(timing.floor.create)} (${perResource(create, resources)} requests per resource, one after another where the client's concurrency or the latency allows)`,
     });
   }
@@ -197,6 +238,7 @@ export function checkTargets(result: StackResult): TargetCheck[] {
     target: `pulumi refresh within ${TARGETS.refreshVsFloor}× of the engine's floor`,
     measured: `${times(refreshRatio)} (${seconds(timing.provider.refresh)} against ${seconds(timing.floor.refresh)})`,
     pass: refreshRatio <= TARGETS.refreshVsFloor,
+    applies: atScale,
     obstacle: `${seconds(timing.provider.refresh - timing.floor.refresh)} above the floor: ${counts.refresh.total} request(s) at the emulator's latency, and the provider process starting (a no-op provider has no package to load)`,
   });
   return checks.map((c) => (c.pass ? { ...c, obstacle: undefined } : c));
@@ -225,6 +267,8 @@ export interface BenchReport {
   latencyMs: number;
   /** `vcpp:maxConcurrentRequests`, when the run set it. */
   maxConcurrentRequests?: number;
+  /** Services the emulator answered 429 above a rate (`--rate-limit`). */
+  rateLimits?: Record<string, { requestsPerSecond: number; burst?: number }>;
   /** When it ran (ISO 8601) and on which commit. */
   at: string;
   commit: string;
@@ -245,6 +289,7 @@ export function markdownReport(report: BenchReport): string {
   const lines = [
     `Measured ${report.at} on commit ${report.commit}: ${report.machine.cpus} CPU(s), ${report.machine.cpuModel}, Node ${report.machine.node}, Pulumi ${report.machine.engine}; ` +
       `${report.latencyMs} ms added to every request by the emulator; ` +
+      `${rateLimitsOf(report)}; ` +
       `vcpp:maxConcurrentRequests ${report.maxConcurrentRequests ?? "not set (the provider's default)"}.`,
     "",
     `| | ${results.map((r) => r.label).join(" | ")} |`,
@@ -253,9 +298,15 @@ export function markdownReport(report: BenchReport): string {
     row("logins / token exchanges (create, refresh, no-change up)", (r) =>
       PHASES.map((p) => `${r.counts[p].logins}/${r.counts[p].tokenExchanges}`).join(", "),
     ),
+    row("answered 429, throttled (create, refresh, no-change up)", (r) =>
+      PHASES.map((p) => String(r.counts[p].throttled)).join(", "),
+    ),
     row("`pulumi up`", (r) => seconds(r.timing.provider.create)),
     row("`pulumi refresh`", (r) => seconds(r.timing.provider.refresh)),
     row("no-change `pulumi up`", (r) => seconds(r.timing.provider["no-change up"])),
+    row("first answer to last, in `pulumi up` / `pulumi refresh`", (r) =>
+      [r.counts.create.spanMs, r.counts.refresh.spanMs].map(seconds).join(" / "),
+    ),
     row("seeds' flow (one login, then each product's POST, `GET /user_action`, accept, in sequence)", (r) =>
       r.timing.seeds === undefined ? "–" : seconds(r.timing.seeds),
     ),
@@ -275,12 +326,49 @@ export function markdownReport(report: BenchReport): string {
     "| stack | target | measured | | what stands in the way |",
     "|---|---|---|---|---|",
     ...results
-      .flatMap(checkTargets)
-      .map(
-        (c) => `| ${c.stack} | ${c.target} | ${c.measured} | ${c.pass ? "pass" : "**FAIL**"} | ${c.obstacle ?? ""} |`,
-      ),
+      .flatMap((r) => checkTargets(r, report.latencyMs))
+      .map((c) => `| ${c.stack} | ${c.target} | ${c.measured} | ${verdict(c)} | ${c.obstacle ?? ""} |`),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The concurrency sweep (`--max-concurrent-requests 2,4,8,16`) in one table: per stack and value
+ * of `vcpp:maxConcurrentRequests`, the wall times, the throttled answers and the ratios, so the
+ * default can be picked where a higher value stops paying.
+ */
+export function sweepReport(reports: BenchReport[]): string {
+  const lines = [
+    "| stack | vcpp:maxConcurrentRequests | `pulumi up` | its first answer to last | engine floor (up) | seeds' flow | `pulumi refresh` | no-change `pulumi up` | answered 429 (create, refresh) | up vs seeds' flow | up vs engine floor | refresh vs engine floor |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  const labels = [...new Set(reports.flatMap((r) => r.results.map((s) => s.label)))];
+  for (const label of labels)
+    for (const report of reports) {
+      const r = report.results.find((s) => s.label === label);
+      if (!r) continue;
+      const { provider, floor, seeds } = r.timing;
+      lines.push(
+        `| ${label} | ${report.maxConcurrentRequests ?? "default"} | ${seconds(provider.create)} | ${seconds(r.counts.create.spanMs)} | ` +
+          `${seconds(floor.create)} | ${seeds === undefined ? "–" : seconds(seeds)} | ${seconds(provider.refresh)} | ${seconds(provider["no-change up"])} | ` +
+          `${r.counts.create.throttled}, ${r.counts.refresh.throttled} | ${seeds === undefined ? "–" : times(seeds / provider.create)} | ` +
+          `${times(provider.create / floor.create)} | ${times(provider.refresh / floor.refresh)} |`,
+      );
+    }
+  return `${lines.join("\n")}\n`;
+}
+
+function rateLimitsOf(report: BenchReport): string {
+  const limits = Object.entries(report.rateLimits ?? {});
+  if (limits.length === 0) return "no rate limit";
+  return `rate-limited (429 above): ${limits
+    .map(([service, l]) => `${service} ${l.requestsPerSecond}/s${l.burst === undefined ? "" : ` burst ${l.burst}`}`)
+    .join(", ")}`;
+}
+
+function verdict(check: TargetCheck): string {
+  if (check.pass) return "pass";
+  return check.applies ? "**FAIL**" : `missed (a target at ${TARGETS.products} products, ${TARGETS.latencyMs} ms)`;
 }
 
 function byService(count: PhaseCount): string {
@@ -290,5 +378,6 @@ function byService(count: PhaseCount): string {
 
 export const perResource = (n: number, resources: number): string => (n / Math.max(resources, 1)).toFixed(1);
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const milliseconds = (ms: number): string => `${Math.round(ms)} ms`;
 /** A ratio, with two decimals below 1 (a 0.04× must not read as 0.0×). */
 export const times = (ratio: number): string => `${ratio.toFixed(ratio < 1 ? 2 : 1)}×`;

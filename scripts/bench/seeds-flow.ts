@@ -61,7 +61,25 @@ export async function seedsFlow(appliance: SeedsAppliance, products: SeedsProduc
   }
 }
 
-function send(agent: Agent, method: string, url: string, body: unknown, sessionId?: string): Promise<unknown> {
+/** One request; a throttled one (429, under `--rate-limit`) is sent again after its Retry-After, as curl --retry does. */
+async function send(agent: Agent, method: string, url: string, body: unknown, sessionId?: string): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    const answer = await sendOnce(agent, method, url, body, sessionId);
+    if (!("retryAfterMs" in answer)) return answer.body;
+    if (attempt === THROTTLED_RETRIES) throw new Error(`seeds' flow: ${method} ${url} still throttled (429)`);
+    await new Promise((resolve) => setTimeout(resolve, answer.retryAfterMs));
+  }
+}
+
+const THROTTLED_RETRIES = 10;
+
+function sendOnce(
+  agent: Agent,
+  method: string,
+  url: string,
+  body: unknown,
+  sessionId?: string,
+): Promise<{ body: unknown } | { retryAfterMs: number }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -76,10 +94,11 @@ function send(agent: Agent, method: string, url: string, body: unknown, sessionI
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           const status = res.statusCode ?? 0;
+          if (status === 429) return resolve({ retryAfterMs: 1000 * (Number(res.headers["retry-after"]) || 1) });
           if (status < 200 || status > 299)
             return reject(new Error(`seeds' flow: ${method} ${url} answered ${status}: ${text.slice(0, 300)}`));
           try {
-            resolve(text ? JSON.parse(text) : undefined);
+            resolve({ body: text ? JSON.parse(text) : undefined });
           } catch {
             reject(new Error(`seeds' flow: ${method} ${url} answered no JSON: ${text.slice(0, 300)}`));
           }

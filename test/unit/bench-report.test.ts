@@ -10,6 +10,7 @@ import {
   PHASES,
   StackResult,
   StackShape,
+  sweepReport,
 } from "../../scripts/bench/report";
 
 const um = (method: string, path: string): CountedRequest => ({
@@ -94,6 +95,25 @@ describe("bench report", () => {
       });
     });
 
+    it("counts a throttled answer (429) apart, not against the API minimum", () => {
+      const count = countRequests([
+        { ...um("POST", "/product"), status: 429 },
+        { ...um("POST", "/product"), status: 200 },
+        { ...um("POST", "/login"), status: 429 },
+      ]);
+      assert.equal(count.throttled, 2);
+      assert.equal(count.total, 1);
+      assert.equal(count.logins, 0);
+      assert.deepEqual(count.byOperation, { "POST /product": 1 });
+    });
+
+    it("measures how long the services were kept busy: from the first answer to the last", () => {
+      const at = (ms: number) => ({ ...um("GET", "/product"), at: 1_000 + ms });
+      assert.equal(countRequests([at(300), at(0), at(2_500)]).spanMs, 2_500);
+      assert.equal(countRequests([at(0)]).spanMs, 0);
+      assert.equal(countRequests([]).spanMs, 0);
+    });
+
     it("names an operation without the appliance's mount or the ids that differ per resource", () => {
       assert.equal(operationPath("/um/lyon/api/v1/product"), "/product");
       assert.equal(
@@ -159,7 +179,10 @@ describe("bench report", () => {
         "pulumi up",
       );
       assert.equal(up.pass, false);
-      assert.equal(up.obstacle, "the engine's own floor: 10.0 s to up 100 no-op resources, so at best 3.0×");
+      assert.equal(
+        up.obstacle,
+        "the engine's own floor: 10.0 s to up 100 no-op resources (100 ms per resource), so at best 3.0×",
+      );
     });
 
     it("a second login in one run, or a request on a no-change up, fails", () => {
@@ -171,6 +194,37 @@ describe("bench report", () => {
       const noChange = byTarget(checks, "a no-change up");
       assert.equal(noChange.pass, false);
       assert.equal(noChange.obstacle, "1 request(s) above the minimum; sent: GET /product ×1 (0.0 per resource)");
+    });
+
+    it("judges the per-resource and time targets only where #18 sets them: 100 products at 100 ms", () => {
+      const slow = { provider: { create: 21_000, refresh: 3_000, "no-change up": 3_000 } };
+      const small = { products: 10, pinnedProducts: 0, registrations: 0, orders: 0 };
+      const applies = (checks: ReturnType<typeof checkTargets>) =>
+        Object.fromEntries(checks.map((c) => [c.target.split(" ").slice(0, 2).join(" "), c.applies]));
+      const expected = (atScale: boolean) => ({
+        "create ≤": atScale,
+        "refresh ≤": true,
+        "a no-change": true,
+        "at most": true,
+        "pulumi up": atScale,
+        "pulumi refresh": atScale,
+      });
+      assert.deepEqual(applies(checkTargets(result(BEFORE, slow))), expected(true));
+      assert.deepEqual(applies(checkTargets(result(BEFORE, slow, small))), expected(false));
+      assert.deepEqual(applies(checkTargets(result(BEFORE, slow), 50)), expected(false));
+      // Missed but not judged: the table says so instead of FAIL.
+      const text = markdownReport({
+        machine: { cpus: 2, cpuModel: "AMD EPYC", node: "v24.21.0", engine: "v3.250.0" },
+        latencyMs: 100,
+        at: "2026-11-24T20:00:00Z",
+        commit: "abc1234",
+        results: [result(BEFORE, slow, small)],
+      });
+      assert.match(
+        text,
+        /\| pulumi up ≥ 4× faster than the seeds' flow \| 1\.4× .*\| missed \(a target at 100 products, 100 ms\) \|/,
+      );
+      assert.match(text, /\| refresh ≤ 2 requests in all .* \| \*\*FAIL\*\* \|/);
     });
 
     it("a stack with more than products has no seeds' flow to compare with", () => {
@@ -194,11 +248,12 @@ describe("bench report", () => {
       });
       const lines = text.split("\n");
       assert.match(lines[0], /^Measured 2026-11-24T20:00:00Z on commit abc1234: 2 CPU\(s\), AMD EPYC, Node v24\.19\.0/);
-      assert.match(text, /100 ms added to every request/);
+      assert.match(text, /100 ms added to every request by the emulator; no rate limit;/);
       assert.ok(lines.includes("| | 100 products |"));
       assert.ok(lines.includes("| create: requests per resource (API minimum) | 5.0 (2.0) |"));
       assert.ok(lines.includes("| refresh: requests in all, per service | usage-meter 200 |"));
       assert.ok(lines.includes("| logins / token exchanges (create, refresh, no-change up) | 1/0, 1/0, 0/0 |"));
+      assert.ok(lines.includes("| answered 429, throttled (create, refresh, no-change up) | 0, 0, 0 |"));
       assert.ok(lines.includes("| **up vs seeds' flow** (times faster) | 1.4× |"));
       assert.ok(lines.includes("| **refresh vs engine floor** (times slower) | 2.5× |"));
       // Every table row has as many cells as its header.
@@ -213,6 +268,41 @@ describe("bench report", () => {
       assert.match(
         text,
         /\| 100 products \| create ≤ 2\.1 requests per resource \(minimum 2\.0\) \| 5\.0 \| \*\*FAIL\*\* \| 300 request/,
+      );
+    });
+  });
+
+  describe("the concurrency sweep", () => {
+    it("puts every value of vcpp:maxConcurrentRequests side by side per stack, with the throttled answers", () => {
+      const report = (maxConcurrentRequests: number, create: number, throttled: CountedRequest[]) => ({
+        machine: { cpus: 2, cpuModel: "AMD EPYC", node: "v24.21.0", engine: "v3.250.0" },
+        latencyMs: 100,
+        rateLimits: { "usage-meter": { requestsPerSecond: 20, burst: 5 } },
+        maxConcurrentRequests,
+        at: "2026-11-24T20:00:00Z",
+        commit: "abc1234",
+        results: [
+          result(
+            { ...AT_MINIMUM, create: [...AT_MINIMUM.create, ...throttled] },
+            { provider: { create, refresh: 1_500, "no-change up": 3_000 } },
+          ),
+        ],
+      });
+      const throttledPost = { ...um("POST", "/product"), status: 429, at: 5_000 };
+      const reports = [report(2, 15_000, []), report(8, 6_000, [throttledPost, throttledPost])];
+      const lines = sweepReport(reports).trim().split("\n");
+      assert.equal(lines.length, 4);
+      assert.equal(
+        lines[2],
+        "| 100 products | 2 | 15.0 s | 0.0 s | 4.0 s | 30.0 s | 1.5 s | 3.0 s | 0, 0 | 2.0× | 3.8× | 1.3× |",
+      );
+      assert.equal(
+        lines[3],
+        "| 100 products | 8 | 6.0 s | 0.0 s | 4.0 s | 30.0 s | 1.5 s | 3.0 s | 2, 0 | 5.0× | 1.5× | 1.3× |",
+      );
+      assert.match(
+        markdownReport(reports[1]),
+        /rate-limited \(429 above\): usage-meter 20\/s burst 5; vcpp:maxConcurrentRequests 8\./,
       );
     });
   });
