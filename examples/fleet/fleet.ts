@@ -10,8 +10,8 @@
  * wrong, 2 when --drift found drift.
  */
 import { spawn } from "node:child_process";
-import { mkdir, readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { access, mkdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { Inventory, InventoryError, loadInventory, readSecrets, Site, SiteDeclaration } from "./inventory";
@@ -131,10 +131,12 @@ class SiteProgress {
     const diagnostic = event.diagnosticEvent;
     if (diagnostic?.severity === "error" && !diagnostic.ephemeral) {
       const message = diagnostic.message.trim();
-      // The engine repeats a resource's error against the stack ("update failed"): keep the resource's.
-      if (diagnostic.urn && !/^update failed$/.test(message))
-        this.errors.push(`${nameOfUrn(diagnostic.urn)}: ${message}`);
-      else if (!diagnostic.urn) this.errors.push(message);
+      // The engine ends a failed run with a bare "update failed" against the stack: the resources'
+      // own errors say why, and when there are none the command's error does (runSite).
+      const error = diagnostic.urn ? `${nameOfUrn(diagnostic.urn)}: ${message}` : message;
+      // A resource that fails its refresh reports the same error again for the run: say it once.
+      if (!/^(update|preview|destroy|refresh) failed$/.test(message) && !this.errors.includes(error))
+        this.errors.push(error);
     }
   };
 
@@ -201,18 +203,22 @@ async function runSite(site: Site, inventory: Inventory, options: Options, pulum
   try {
     progress.print(ACTIVITY[options.mode]);
     const stack = await selectStack(site, options, pulumi);
+    await writeConfig(stack, site, inventory, options, pulumi);
+    // runProgram: a refresh or destroy otherwise runs the provider with the config recorded by the
+    // last `up`, so a rotated password (or one wrong in the last run) would fail every later run.
+    // With it the engine uses the config just written from the inventory.
+    const run = { onEvent: progress.onEvent, runProgram: true };
     if (options.mode === "destroy") {
-      await stack.destroy({ onEvent: progress.onEvent });
+      await stack.destroy(run);
       await stack.workspace.removeStack(site.name);
       return result("destroyed");
     }
-    await writeConfig(stack, site, inventory, options, pulumi);
     if (options.mode === "drift") {
-      await stack.preview({ refresh: true, onEvent: progress.onEvent });
+      await stack.preview({ ...run, refresh: true });
       return result(progress.drift.length > 0 ? "drifted" : "in sync");
     }
     // --refresh: read each appliance first, so that a change made by hand is put back too.
-    await stack.up({ refresh: true, onEvent: progress.onEvent });
+    await stack.up({ ...run, refresh: true });
     return result("ok");
   } catch (error) {
     if (progress.errors.length === 0) progress.errors.push(failureMessage(error));
@@ -235,15 +241,18 @@ function failureMessage(error: unknown): string {
  */
 let selecting: Promise<unknown> = Promise.resolve();
 function selectStack(site: Site, options: Options, pulumi: PulumiCommand): Promise<Stack> {
+  const args = { stackName: site.name, workDir: options.project };
+  const workspace = {
+    pulumiCommand: pulumi,
+    envVars: { PULUMI_BACKEND_URL: options.backend },
+    secretsProvider: options.secretsProvider,
+  };
+  // Only a roll-out creates a site's stack: a drift check or a destroy of a site never rolled out
+  // fails for that site ("no stack named …") rather than leaving an empty stack behind.
   const select = () =>
-    LocalWorkspace.createOrSelectStack(
-      { stackName: site.name, workDir: options.project },
-      {
-        pulumiCommand: pulumi,
-        envVars: { PULUMI_BACKEND_URL: options.backend },
-        secretsProvider: options.secretsProvider,
-      },
-    );
+    options.mode === "up"
+      ? LocalWorkspace.createOrSelectStack(args, workspace)
+      : LocalWorkspace.selectStack(args, workspace);
   const next = selecting.then(select, select);
   selecting = next.catch(() => undefined);
   return next;
@@ -353,6 +362,9 @@ async function main(): Promise<number> {
   const inventory = await loadInventory(options.inventory);
   const unknown = options.sites.filter((name) => !inventory.sites.some((s) => s.name === name));
   if (unknown.length) throw new UsageError(`--site ${unknown.join(", ")}: not in ${options.inventory}`);
+  await access(join(options.project, "Pulumi.yaml")).catch(() => {
+    throw new UsageError(`--project ${options.project}: no Pulumi.yaml there (the site program's folder)`);
+  });
   const sites = inventory.sites.filter((s) => options.sites.length === 0 || options.sites.includes(s.name));
   if (options.backend.startsWith("file://")) await mkdir(options.backend.slice("file://".length), { recursive: true });
   const pulumi = await PulumiCommand.get().catch((error: Error) => {

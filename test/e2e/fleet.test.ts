@@ -203,16 +203,24 @@ describe("examples/fleet: a fleet of three sites through the Automation API and 
     assert.deepEqual(emulator.writes(), [], "a drift check writes nothing");
   });
 
-  it("a site that fails does not stop the others, and the run exits 1", async () => {
-    const result = await fleet([], { FRA_UM_PASSWORD: "" });
+  it("sites that fail (a refused password, a missing secret) do not stop the others, and the run exits 1", async () => {
+    const wrongPassword = "not-Fra-Password-9";
+    const result = await fleet([], { FRA_UM_PASSWORD: wrongPassword, CSP_API_TOKEN: "" });
     assert.equal(result.code, 1, output(result));
+    assert.deepEqual(row(result, SITES[0]), ["failed", "none"]);
     assert.deepEqual(row(result, SITES[1]), ["failed", "none"]);
-    assert.deepEqual(row(result, SITES[0]), ["ok", "none"]);
     assert.deepEqual(row(result, SITES[2]), ["ok", "none"]);
     assert.match(
       result.stdout,
-      /fleet-e2e-fra failed:\n {2}site fleet-e2e-fra: no value for usageMeterPassword \(\$FRA_UM_PASSWORD\)/,
+      /fleet-e2e-ams failed:\n {2}site fleet-e2e-ams: no value for cspApiToken \(\$CSP_API_TOKEN\)\n/,
+      "a missing secret is named, before the engine runs",
     );
+    // The engine's error for the site's resource: the appliance refused the login, said once.
+    const fra = result.stdout.slice(result.stdout.indexOf(`${SITES[1]} failed:`)).split("\n\n")[0];
+    assert.match(fra, /Invalid user name or password/, output(result));
+    const lines = fra.split("\n");
+    assert.deepEqual(lines, [...new Set(lines)], "no line said twice");
+    assert.ok(!output(result).includes(wrongPassword), "the password is not printed");
     assert.equal(product("fra").user, "someone-else", "the failed site was left as it was");
   });
 
