@@ -37,24 +37,44 @@ describe("drift checks in a pipeline, through the real Pulumi engine", function 
     assert.deepEqual(e2e.emulator.writes(), []);
   });
 
-  it("it exits non-zero on a field changed by hand, showing the field, and writes nothing", async () => {
+  it("it exits 7 on a field changed by hand, showing the field, and writes nothing", async () => {
     e2e.emulator.admin.changeProduct("default", product().id as number, { user: "someone-else" });
     e2e.emulator.admin.clearRequests();
     const result = await driftCheck();
-    assert.notEqual(result.code, 0, output(result));
+    // CLI 3.250's exit code taxonomy: 7 is "changes found where none were expected", so a pipeline
+    // can tell drift from a check that could not run (1, 3 authentication, 6 no such stack, …).
+    assert.equal(result.code, 7, output(result));
     assert.match(result.stdout, /~ user\s*: "someone-else" => "administrator@vsphere.local"/, output(result));
-    assert.match(output(result), /no changes were expected but changes were proposed/);
+    assert.match(result.stderr, /no changes were expected for preview but changes were proposed/);
     assert.deepEqual(e2e.emulator.writes(), [], "a drift check changes nothing");
     assert.deepEqual(e2e.leakedIn(output(result)), []);
   });
 
-  it("it exits non-zero on a proxy changed and a product removed by hand", async () => {
+  it("it exits 7 on a proxy changed and a product removed by hand", async () => {
     e2e.emulator.admin.setProxy("default", { type: "none" });
     e2e.emulator.admin.removeProduct("default", product().id as number);
     const result = await driftCheck();
-    assert.notEqual(result.code, 0, output(result));
-    assert.match(result.stdout, /\+ .*vcenter/, "the removed product is to be created again");
-    assert.match(result.stdout, /~ type\s*: "none" => "http"/, "the proxy's changed field");
+    assert.equal(result.code, 7, output(result));
+    assert.match(
+      result.stdout,
+      /\+ pulumi-nodejs:dynamic\/vcpp:MeteredProduct: \(create\)\n\s*\[urn=\S*::vcenter\]/,
+      `the removed product is to be created again\n${output(result)}`,
+    );
+    assert.match(result.stdout, /~ type\s*: "none" => "http"/, `the proxy's changed field\n${output(result)}`);
+  });
+
+  it("a check that cannot run (the appliance refuses the password) exits neither 0 nor 7", async () => {
+    // --run-program: the refresh uses the stack's config as it is now (see the README).
+    await e2e.stack.setConfig("vcpp:usageMeterPassword", "not-the-Password-5", { secret: true });
+    try {
+      const result = await e2e.stack.pulumi(["preview", "--refresh", "--expect-no-changes", "--run-program"]);
+      assert.ok(![0, 7].includes(result.code), output(result));
+      assert.match(output(result), /Invalid user name or password/);
+    } finally {
+      await e2e.stack.setConfig("vcpp:usageMeterPassword", e2e.emulator.usageMeters.default.password, {
+        secret: true,
+      });
+    }
   });
 
   it("pulumi up --refresh repairs the drift, and the check exits 0 again", async () => {
