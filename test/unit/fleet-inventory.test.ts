@@ -54,6 +54,14 @@ describe("examples/fleet inventory", () => {
     assert.equal(inventory.caCertificatesFile, join(dir, "ca.pem"));
   });
 
+  it("the example inventory (examples/fleet/sites.yaml) is valid", async () => {
+    const inventory = await loadInventory(join(__dirname, "..", "..", "..", "examples", "fleet", "sites.yaml"));
+    assert.deepEqual(
+      inventory.sites.map((site) => site.name),
+      ["amsterdam", "frankfurt"],
+    );
+  });
+
   it("refuses a bad inventory naming every bad field and its rule", async () => {
     const message = await refusal({
       cloudPartnerNavigator: navigator,
