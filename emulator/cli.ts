@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ADMIN_PREFIX } from "./core/admin";
+import { PRESENTED_CERTIFICATES, PresentedCertificate } from "./core/certificates";
+import { Fault, faultSchema } from "./core/faults";
 import { CliOption, CliValues, UsageError } from "./core/service";
 import { EmulatorOptions, RunningEmulator, SERVICES, startEmulator } from "./index";
 
@@ -18,6 +20,17 @@ const GENERAL_OPTIONS: Record<string, CliOption> = {
     type: "string",
     value: "MODE",
     help: "a request no route handles is answered 404 and: warn (default) prints it; error also exits 1 on Ctrl-C; bypass ignores it",
+  },
+  fault: {
+    type: "string",
+    multiple: true,
+    value: "JSON",
+    help: "inject a fault from the start (repeatable), as POST /__admin/faults takes it",
+  },
+  certificate: {
+    type: "string",
+    value: "KIND",
+    help: `the TLS certificate every service presents: ${PRESENTED_CERTIFICATES.join(", ")} (default trusted)`,
   },
 };
 const HELP: Record<string, CliOption & { short: string }> = {
@@ -36,7 +49,13 @@ function usage(): string {
     o.help,
   ]);
   const width = Math.max(...flags.map(([flag]) => flag.length));
-  const examples = ["", "--port 8443", ...SERVICES.flatMap((s) => s.cli.examples)];
+  const examples = [
+    "",
+    "--port 8443",
+    `--fault '{"method":"GET","pathIncludes":"/product","status":503,"times":2}'`,
+    "--certificate untrusted",
+    ...SERVICES.flatMap((s) => s.cli.examples),
+  ];
   return [
     "Usage: npm run emulator -- [options]   (or: node dist/emulator/cli.js [options])",
     "",
@@ -59,8 +78,33 @@ function optionsFrom(values: CliValues): EmulatorOptions {
   const mode = (values["on-unhandled-request"] ?? "warn") as string;
   if (!MODES.includes(mode))
     throw new UsageError(`--on-unhandled-request ${mode}: expected one of ${MODES.join(", ")}`);
-  const general = { port, onUnhandledRequest: mode as EmulatorOptions["onUnhandledRequest"] };
+  const certificate = (values.certificate ?? "trusted") as string;
+  if (!(PRESENTED_CERTIFICATES as readonly string[]).includes(certificate))
+    throw new UsageError(`--certificate ${certificate}: expected one of ${PRESENTED_CERTIFICATES.join(", ")}`);
+  const general = {
+    port,
+    onUnhandledRequest: mode as EmulatorOptions["onUnhandledRequest"],
+    faults: ((values.fault ?? []) as string[]).map(faultFromArg),
+    certificate: certificate as PresentedCertificate,
+  };
   return Object.assign(general, ...SERVICES.map((s) => s.cli.fromArgs(values)));
+}
+
+function faultFromArg(text: string): Fault {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(
+      `--fault ${text}: expected a JSON object such as {"method":"GET","pathIncludes":"/product","status":503}`,
+    );
+  }
+  const parsed = faultSchema.safeParse(json);
+  if (!parsed.success)
+    throw new UsageError(
+      `--fault ${text}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(fault)"}: ${i.message}`).join("; ")}`,
+    );
+  return parsed.data;
 }
 
 function printSummary(emulator: RunningEmulator, caFile: string): void {

@@ -9,7 +9,8 @@
 import { Server } from "node:https";
 import { AddressInfo } from "node:net";
 import { adminRoutes, coreAdmin, CoreAdmin } from "./core/admin";
-import { CertificateStore, createServerTls } from "./core/certificates";
+import { CertificateStore, createServerTls, PresentedCertificate, presentedTls } from "./core/certificates";
+import { Fault } from "./core/faults";
 import {
   LoggedRequest,
   Router,
@@ -25,6 +26,7 @@ import { cloudPartnerNavigatorService } from "./cloud-partner-navigator";
 import { commerceService } from "./commerce";
 
 export { Fault } from "./core/faults";
+export { PresentedCertificate } from "./core/certificates";
 export { LoggedRequest, UnhandledRequest, UnhandledRequestMode } from "./core/router";
 export { ApplianceAccess, ApplianceOptions, ApplianceState, EmulatedProduct } from "./usage-meter";
 export {
@@ -90,6 +92,10 @@ export interface CoreOptions {
   onUnhandledRequest?: UnhandledRequestMode;
   /** Do not print unhandled requests as they arrive (with "error", closing still fails). */
   quiet?: boolean;
+  /** Faults injected from the start, as `admin.injectFault` would. */
+  faults?: Fault[];
+  /** The TLS certificate every service presents (default "trusted"); `admin.presentCertificate` changes it. */
+  certificate?: PresentedCertificate;
 }
 
 export type EmulatorOptions = CoreOptions & Intersection<Part<Service, 0>>;
@@ -121,7 +127,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     onUnhandledRequest: options.onUnhandledRequest ?? "error",
     quiet: options.quiet ?? false,
   });
-  const core = coreAdmin(router);
+  // The admin operations are made before the server they switch the certificate of.
+  const listening: { server?: Server } = {};
+  const core = coreAdmin(router, async (kind) => {
+    const server = listening.server;
+    if (!server) throw new Error("the emulator is not listening yet");
+    server.setSecureContext(await presentedTls(kind, tls));
+    server.closeIdleConnections();
+  });
+  for (const fault of options.faults ?? []) core.admin.injectFault(fault);
   const context = { certificates: new CertificateStore(), meteringAgents: new Map() };
   const services = (SERVICES as readonly EmulatorService<EmulatorOptions, object, object>[]).map((service) => ({
     name: service.name,
@@ -136,7 +150,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   for (const service of services) router.use(service.routes);
 
   const host = options.host ?? "127.0.0.1";
-  const server: Server = await startHttpsServer(router, tls, host, options.port ?? 0);
+  const started = await presentedTls(options.certificate ?? "trusted", tls);
+  const server = await startHttpsServer(router, started, host, options.port ?? 0);
+  listening.server = server;
   const url = `https://${host}:${(server.address() as AddressInfo).port}`;
   const admin = merged([core.admin, ...services.map((s) => s.admin)]) as EmulatorAdmin;
 
@@ -162,6 +178,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     assertNoUnhandledRequests: () => router.assertNoUnhandledRequests(),
     close: async () => {
       await new Promise<void>((resolve) => {
+        // Every connection, those left hanging by a `hang` fault included.
         server.closeAllConnections();
         server.close(() => resolve());
       });

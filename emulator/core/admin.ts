@@ -5,6 +5,7 @@
  * list to keep in step. The operations every service shares (faults, the request log) are here.
  */
 import { z } from "zod";
+import { PRESENTED_CERTIFICATES, PresentedCertificate } from "./certificates";
 import { Fault, faultSchema } from "./faults";
 import { EmulatorResponse, LoggedRequest, Route, Router, UnhandledRequest } from "./router";
 
@@ -21,6 +22,8 @@ export interface AdminOperation {
    * @internal zod's types stay out of the emulator's public declarations.
    */
   body?: z.ZodType;
+  /** Answer with `Connection: close`, so the caller's next request opens a new connection (a new certificate). */
+  closesConnection?: boolean;
   /** Its answer is the response body (`{ ok: true }` when there is none); a throw answers 400. */
   run(params: Record<string, string>, body: unknown): unknown;
 }
@@ -89,7 +92,8 @@ function toRoute(operation: AdminOperation): Route {
         );
       try {
         const answer = await operation.run(req.params, parsed.data);
-        return { status: 200, body: answer ?? { ok: true } };
+        const headers: Record<string, string> = operation.closesConnection ? { connection: "close" } : {};
+        return { status: 200, body: answer ?? { ok: true }, headers };
       } catch (error) {
         return adminError((error as Error).message);
       }
@@ -111,10 +115,29 @@ export interface CoreAdmin {
   clearRequests(): void;
   /** Requests no route handled, in order (see `onUnhandledRequest`). */
   unhandledRequests(): UnhandledRequest[];
+  /**
+   * Every new connection gets this certificate from now on (every service: they share one
+   * server); idle kept-alive connections are closed, so the next request meets it.
+   */
+  presentCertificate(kind: PresentedCertificate): Promise<void>;
 }
 
-export function coreAdmin(router: Router): AdminModule<CoreAdmin> {
+const certificateSchema = z
+  .object({
+    presents: z
+      .enum(PRESENTED_CERTIFICATES)
+      .describe(
+        "trusted: the emulator's own; untrusted: self-signed, no client trusts it; wrong-name: signed by the emulator's CA for other.example.com only",
+      ),
+  })
+  .strict();
+
+export function coreAdmin(
+  router: Router,
+  presentCertificate: (kind: PresentedCertificate) => Promise<void>,
+): AdminModule<CoreAdmin> {
   const admin: CoreAdmin = {
+    presentCertificate,
     injectFault: (fault) => router.faults.inject(faultSchema.parse(fault)),
     clearFaults: () => router.faults.clear(),
     requests: () => router.log.filter((r) => r.service !== "admin"),
@@ -134,6 +157,14 @@ export function coreAdmin(router: Router): AdminModule<CoreAdmin> {
       path: "/faults",
       summary: "remove every fault not yet served",
       run: () => admin.clearFaults(),
+    }),
+    adminOperation({
+      method: "PUT",
+      path: "/certificate",
+      summary: "which TLS certificate every service presents to new connections from now on",
+      body: certificateSchema,
+      closesConnection: true,
+      run: (_, body) => admin.presentCertificate(body.presents),
     }),
     adminOperation({
       method: "GET",

@@ -12,7 +12,17 @@ export interface ServerTls {
   cert: string;
   /** The CA that signed `cert`: what a client adds to its trusted certificates. */
   caPem: string;
+  /** The CA's private key, to sign a certificate for another name. */
+  caKey: string;
 }
+
+/**
+ * Which certificate the emulator presents: its own (`trusted`, for loopback, signed by `caPem`),
+ * a self-signed one no client trusts (`untrusted`), or one signed by its CA for another host
+ * name only (`wrong-name`, a certificate of another server).
+ */
+export type PresentedCertificate = "trusted" | "untrusted" | "wrong-name";
+export const PRESENTED_CERTIFICATES = ["trusted", "untrusted", "wrong-name"] as const;
 
 export async function createServerTls(): Promise<ServerTls> {
   const now = Date.now();
@@ -46,7 +56,26 @@ export async function createServerTls(): Promise<ServerTls> {
       { name: "extKeyUsage", serverAuth: true },
     ],
   });
-  return { key: leaf.private, cert: leaf.cert, caPem: ca.cert };
+  return { key: leaf.private, cert: leaf.cert, caPem: ca.cert, caKey: ca.private };
+}
+
+/** The key and certificate to present for `kind` (see `PresentedCertificate`). */
+export async function presentedTls(kind: PresentedCertificate, tls: ServerTls): Promise<{ key: string; cert: string }> {
+  if (kind === "trusted") return { key: tls.key, cert: tls.cert };
+  const now = Date.now();
+  const other = await generate([{ name: "commonName", value: "other.example.com" }], {
+    keyType: "ec",
+    algorithm: "sha256",
+    curve: "P-256",
+    notBeforeDate: new Date(now - 3600_000),
+    notAfterDate: new Date(now + YEAR_MS),
+    ...(kind === "wrong-name" ? { ca: { key: tls.caKey, cert: tls.caPem } } : {}),
+    extensions: [
+      { name: "subjectAltName", altNames: [{ type: 2, value: "other.example.com" }] },
+      { name: "extKeyUsage", serverAuth: true },
+    ],
+  });
+  return { key: other.private, cert: other.cert };
 }
 
 /** The certificate each product endpoint presents; the same for a host and port until rotated. */

@@ -5,7 +5,7 @@
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, Server } from "node:https";
-import { Fault, FaultQueue } from "./faults";
+import { Fault, FaultQueue, malformedBody } from "./faults";
 
 export interface EmulatorRequest {
   method: string;
@@ -125,6 +125,7 @@ export class Router {
     const fault = taken?.applyFirst ? undefined : taken; // applyFirst: after handling, see answerAfter
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.dropBeforeApplying) return drop(res, record);
+    if (fault?.hang) return hang(res, record);
     if (fault?.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
     // Path parameters arrive percent-encoded (`jane%40example.com`); a server decodes them.
     const params = Object.fromEntries(
@@ -144,7 +145,7 @@ export class Router {
       answer = { status: 500, body: { errCode: "EMULATOR_FAILURE", errMessage: String(error) } };
     }
     if (fault?.dropAfterApplying) return drop(res, record);
-    if (taken?.applyFirst) return answerAfter(taken, answer, res, record);
+    if (taken?.applyFirst) return answerAfter(taken, answer, String(req.headers.accept ?? ""), res, record);
     send(res, answer.status, answer.body, answer.headers ?? {}, record);
   }
 
@@ -193,14 +194,36 @@ export function startHttpsServer(
 async function answerAfter(
   fault: Fault,
   answer: EmulatorResponse,
+  accept: string,
   res: ServerResponse,
   record: (status: number) => void,
 ): Promise<void> {
   // Unref'd: a long hold (a client killed while waiting) must not keep a finished test run alive.
   if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
   if (fault.dropAfterApplying || fault.dropBeforeApplying) return drop(res, record);
+  if (fault.hang) return hang(res, record);
+  if (fault.malformed) return sendMalformed(fault.malformed, answer, accept, res, record);
   if (fault.status) return send(res, fault.status, fault.body, fault.headers ?? {}, record);
   send(res, answer.status, answer.body, answer.headers ?? {}, record);
+}
+
+/**
+ * The real answer's status and content type with a malformed body. An answer without a body (a
+ * 204) becomes a 200 in the format the request accepts: a body the client must read.
+ */
+function sendMalformed(
+  how: "syntax" | "schema",
+  answer: EmulatorResponse,
+  accept: string,
+  res: ServerResponse,
+  record: (status: number) => void,
+): void {
+  const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const empty = answer.body === undefined || answer.body === "";
+  const declared = headers["content-type"] ?? (typeof answer.body === "object" ? "application/json" : "");
+  const { body, contentType } = malformedBody(how, answer.body, empty ? accept.split(",")[0] : declared);
+  delete headers["content-length"];
+  send(res, empty ? 200 : answer.status, body, { ...headers, "content-type": contentType }, record);
 }
 
 async function readBody(req: IncomingMessage, raw: boolean): Promise<unknown> {
@@ -229,6 +252,12 @@ function send(
   const json = typeof body === "object" && !binary;
   res.writeHead(status, { ...(json ? { "content-type": "application/json" } : {}), ...headers });
   res.end(text);
+}
+
+/** No answer ever: the client's timeout ends it, or the emulator's close(), which ends every connection. */
+function hang(res: ServerResponse, record: (status: number) => void): void {
+  record(0);
+  res.socket?.setTimeout(0);
 }
 
 function drop(res: ServerResponse, record: (status: number) => void): void {

@@ -4,7 +4,7 @@
  * concurrent requests, retries only where repeating is safe, one re-login on a refused session,
  * zod validation of every answer, and errors that say what failed without leaking credentials.
  */
-import type { Got, OptionsOfBufferResponseBody, Response } from "got" with { "resolution-mode": "import" };
+import type { Got, OptionsOfBufferResponseBody, Response, RetryObject } from "got" with { "resolution-mode": "import" };
 import type { LimitFunction } from "p-limit" with { "resolution-mode": "import" };
 import { rootCertificates } from "node:tls";
 import { z } from "zod";
@@ -187,7 +187,7 @@ export class HttpClient {
     });
   }
 
-  private async exchange(call: Call<z.ZodType>, authHeaders: Record<string, string>): Promise<Response<Buffer>> {
+  private async exchange(call: Call<z.ZodType>, authHeaders: Record<string, string>): Promise<Response<Uint8Array>> {
     const got = await this.got();
     const limit = await limiterFor(this.endpoint.baseUrl, this.endpoint.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
     const idempotent = call.idempotent ?? ["GET", "PUT", "DELETE"].includes(call.method);
@@ -209,8 +209,9 @@ export class HttpClient {
     }
   }
 
-  private interpret<S extends z.ZodType>(call: Call<S>, response: Response<Buffer>): Reply<z.infer<S>> {
-    const { statusCode: status, headers, body } = response;
+  private interpret<S extends z.ZodType>(call: Call<S>, response: Response<Uint8Array>): Reply<z.infer<S>> {
+    const { statusCode: status, headers } = response;
+    const body = asBuffer(response.body);
     if (status < 200 || status > 299) {
       const text = body.toString("utf8");
       if (call.acceptStatuses?.includes(status)) return { ok: false, status, headers, text };
@@ -267,7 +268,7 @@ export class HttpClient {
   }
 
   private got(): Promise<Got> {
-    return (this.client ??= loadGot().then(({ got }) => {
+    return (this.client ??= loadGot().then(({ default: got }) => {
       const { tls = {}, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = this.endpoint;
       return got.extend({
         prefixUrl: baseUrl,
@@ -283,8 +284,8 @@ export class HttpClient {
           statusCodes: RETRIED_STATUS_CODES,
           errorCodes: RETRIED_ERROR_CODES,
           maxRetryAfter: this.retry.maxRetryAfterMs,
-          calculateDelay: ({ attemptCount, error, computedValue, retryAfter }) => {
-            if (computedValue === 0) return 0;
+          // got only asks for a delay once its rules (limit, methods, statuses, codes) allow a retry.
+          calculateDelay: ({ attemptCount, error, retryAfter }: RetryObject) => {
             const response = error.response;
             if (response && this.endpoint.isFinalAnswer?.(response.statusCode, textOf(response.body))) return 0;
             // `Retry-After: 0` means "now": a delay of 0 would tell got not to retry at all.
@@ -306,9 +307,14 @@ export function backoff(attempt: number, policy: RetryPolicy): number {
   return exponential / 2 + (Math.random() * exponential) / 2;
 }
 
+/** got 15+ hands binary bodies over as a Uint8Array; the codecs read Buffers (a view, no copy). */
+function asBuffer(body: Uint8Array): Buffer {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
 /** A got body as text, whatever its response type. */
 function textOf(body: unknown): string {
-  return Buffer.isBuffer(body) ? body.toString("utf8") : String(body ?? "");
+  return body instanceof Uint8Array ? asBuffer(body).toString("utf8") : String(body ?? "");
 }
 
 /** The kind of a failure without an answer, from the socket's or TLS layer's code. */

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import sinon from "sinon";
 import { z } from "zod";
@@ -153,6 +154,25 @@ describe("HttpClient", () => {
       assert.equal(error.networkCode, "ECONNREFUSED");
       assert.equal((error.cause as { code?: string }).code, "ECONNREFUSED", "the socket's own error is the cause");
       assert.match(String(error.hint), new RegExp(`Check that ${s.url}/api/v1 is reachable`));
+    });
+
+    it("retries a refused connection, and succeeds once the service listens (got#2469)", async () => {
+      const down = await startServer(() => ({}));
+      const client = clientFor(down, { retry: { limit: 3, baseDelayMs: 200, maxDelayMs: 200 } });
+      await down.close();
+      const port = Number(new URL(down.url).port);
+      const up = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+      // The service comes up while the client waits before its first retry.
+      logs.debug.callsFake((line: string) => {
+        if (/ECONNREFUSED; retry 1\//.test(line)) up.listen(port, "127.0.0.1");
+      });
+      try {
+        assert.deepEqual(await client.request(call("GET")), {});
+        assert.ok(logs.debug.calledWithMatch(/GET .*widgets answered ECONNREFUSED; retry 1\/3/));
+      } finally {
+        up.closeAllConnections();
+        await new Promise((resolve) => up.close(resolve));
+      }
     });
 
     it("keeps no credential of the request in a network error, its cause included", async () => {
