@@ -250,4 +250,14 @@ describe("examples/fleet: a fleet of three sites through the Automation API and 
     for (const site of SITES)
       await assert.rejects(readFile(join(PROJECT, `Pulumi.${site}.yaml`)), `${site}'s config file is removed`);
   });
+
+  it("--drift of a site without a stack fails that site, and creates no stack", async () => {
+    const result = await fleet(["--drift", "--site", SITES[0]]);
+    assert.equal(result.code, 1, output(result));
+    assert.deepEqual(row(result, SITES[0]), ["failed", "none"]);
+    assert.match(result.stdout, /fleet-e2e-ams failed:\n {2}.*no stack named 'fleet-e2e-ams'/, output(result));
+    const stacks = join(workDir, "state", ".pulumi", "stacks", "vcpp-fleet");
+    const left = (await readdir(stacks).catch(() => [])).filter((file) => file.endsWith(".json"));
+    assert.deepEqual(left, []);
+  });
 });
