@@ -4,17 +4,23 @@
  * server echoes it back in an error body.
  */
 const secrets = new Set<string>();
+/** The secrets longest first, so that one inside another (a password in a token) cannot leave the rest of the longer showing. */
+let longestFirst: string[] | undefined;
 
 /** Shortest value worth masking: shorter ones would mangle ordinary words. */
 const MIN_SECRET_LENGTH = 4;
 
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
+  if (value && value.length >= MIN_SECRET_LENGTH && !secrets.has(value)) {
+    secrets.add(value);
+    longestFirst = undefined;
+  }
 }
 
 export function redact(text: string): string {
+  longestFirst ??= [...secrets].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const secret of secrets) {
+  for (const secret of longestFirst) {
     if (out.includes(secret)) out = out.split(secret).join("[REDACTED]");
   }
   return out;

@@ -5,6 +5,8 @@
  * starts afresh. Logins and tokens are shared further still, by the token sources (auth/).
  */
 import { ConfigError } from "./errors";
+import * as log from "./log";
+import { TlsSettings } from "./http/client";
 import { ConfigSource, loadSharedSettings, SharedSettings } from "./settings";
 import { UsageMeterClient } from "./usage-meter/client";
 import { loadUsageMeterSettings, UsageMeterSettings } from "./usage-meter/settings";
@@ -57,6 +59,7 @@ export class ClientRegistry implements ServiceClients {
       commerce: loadCommerceSettings(get, shared),
     };
     this.clients.clear();
+    warnIfInsecure(this.configured);
   }
 
   settings(): SharedSettings {
@@ -110,6 +113,34 @@ export class ClientRegistry implements ServiceClients {
       );
     return this.configured;
   }
+}
+
+/**
+ * Every configure (each run of the provider, each program using functions) says when certificates
+ * go unverified, even in a preview that calls no service: a switch set for a test appliance must
+ * not go unnoticed once the stack points at production.
+ */
+function warnIfInsecure({ shared, usageMeters, vcaAccounts }: Configured): void {
+  const inherits = shared.tls.insecureSkipTlsVerify === true;
+  const ownSwitch = (key: string, settings: { names(): string[]; connection(name: string): { tls: TlsSettings } }) => {
+    // The first name is the default connection, which has only the shared switch; a named entry
+    // called like it is shadowed by it (and may not be configured at all).
+    const [defaultName, ...named] = settings.names();
+    return named
+      .filter((name) => name !== defaultName)
+      .filter((name) => !inherits && settings.connection(name).tls.insecureSkipTlsVerify === true)
+      .map((name) => `vcpp:${key}.${name}.insecureSkipTlsVerify`);
+  };
+  const switches = [
+    ...(inherits ? ["vcpp:insecureSkipTlsVerify"] : []),
+    ...ownSwitch("usageMeters", usageMeters),
+    ...ownSwitch("vcaAccounts", vcaAccounts),
+  ];
+  if (switches.length)
+    log.warn(
+      `TLS certificate verification is switched off (${switches.join(", ")}): any server can pose as the service. ` +
+        "Trust its CA with vcpp:caCertificates instead where you can.",
+    );
 }
 
 /** What every client is built with: requests in flight per host, and the timeout of one request. */

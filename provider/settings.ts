@@ -27,8 +27,11 @@ export interface SharedSettings {
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
-export const httpsUrl = z
-  .string()
+/** A string's type rule: absent (inside a structured key or inputs), it "is required", not "expected string, received undefined". */
+export const requiredString = () =>
+  z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") });
+
+export const httpsUrl = requiredString()
   .trim()
   .url("must be a URL such as https://um.example.com:8443")
   // zod runs this even when the URL check failed: only judge a URL that parses (new URL would throw).
@@ -37,6 +40,23 @@ export const httpsUrl = z
 export const pemBundle = z
   .string()
   .refine(isPemBundle, "must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
+
+/** Control characters: a pasted value carrying a line break or NUL is a mistake, and would corrupt a header. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it matches
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** A user name, password, token or secret from config: present, not empty, no control characters. */
+export const credential = requiredString()
+  .min(1, "must not be empty")
+  .max(4096, "must be at most 4096 characters")
+  .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");
+
+/** `insecureSkipTlsVerify` inside a structured key (a JSON boolean). */
+export const boolFlag = z.boolean("must be true or false");
+
+/** A structured key's map of named connections; `shape` says what each holds. */
+export const namedMap = <T extends z.ZodType>(entry: T, shape: string) =>
+  z.record(z.string(), entry, `must be a map of name to ${shape}`);
 
 export const boolString = z.enum(["true", "false"], "must be true or false").transform((v) => v === "true");
 

@@ -16,6 +16,7 @@ import {
   isUnknown,
   nonEmpty,
   parseInputs,
+  registerSecrets,
   port,
   Same,
   usageMeterChanged,
@@ -193,6 +194,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async read(id: string, props: MeteredProductOutputs): Promise<pulumi.dynamic.ReadResult> {
+    registerSecrets(props, SECRET_FIELDS);
     const client = this.context.usageMeter(props.usageMeter);
     const product = await client.getProduct(props.productType, Number(id));
     if (!product) return { id: "", props: {} };
@@ -208,6 +210,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     olds: MeteredProductOutputs,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult> {
+    registerSecrets(olds, SECRET_FIELDS);
     const args = parseInputs(meteredProductInputs, news, "MeteredProduct", SECRET_FIELDS);
     const client = this.context.usageMeter(args.usageMeter);
     const credentialsChanged = UPDATABLE_FIELDS.some((f) => olds[f] !== args[f]);
@@ -236,6 +239,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async delete(id: string, props: MeteredProductOutputs): Promise<void> {
+    registerSecrets(props, SECRET_FIELDS);
     const client = this.context.usageMeter(props.usageMeter);
     const removed = await client.deleteProduct(props.productType, Number(id));
     if (!removed)

@@ -12,6 +12,7 @@ import {
   isUnknown,
   nonEmpty,
   parseInputs,
+  registerSecrets,
   port,
   Same,
   usageMeterChanged,
@@ -141,6 +142,7 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async read(id: string, props: ProxyConfigOutputs): Promise<pulumi.dynamic.ReadResult> {
+    registerSecrets(props, SECRET_FIELDS);
     const client = this.context.usageMeter(props.usageMeter);
     const outs = await observe(client, props);
     if (outs.proxyInUse && props.type === "none" && !outs.confirmed.includes("type")) {
@@ -163,6 +165,7 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
 
   /** Deleting the declaration restores a direct connection; the data usage acceptance is left as it is. */
   async delete(_id: string, props: ProxyConfigOutputs): Promise<void> {
+    registerSecrets(props, SECRET_FIELDS);
     await this.context.usageMeter(props.usageMeter).applyProxy({ type: "none" });
   }
 }

@@ -4,6 +4,7 @@ import { ServiceClients } from "../provider/registry";
 import { registerSecret } from "../provider/redact";
 import { formatPath, InputError } from "../provider/errors";
 import { DEFAULT_USAGE_METER } from "../provider/usage-meter/settings";
+import { CONTROL_CHARACTERS, requiredString } from "../provider/settings";
 
 /** What the engine sends for a value not known until apply (another resource's output, in preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -50,6 +51,16 @@ export function inputsOf(schema: z.ZodObject, outs: object): Record<string, unkn
   );
 }
 
+/**
+ * Registers the credentials among a resource's values before any call, so that an error echoing
+ * one is redacted: inputs, and the state `read`, `update` and `delete` get (a refresh or destroy
+ * runs in a process that never saw the inputs).
+ */
+export function registerSecrets(values: object, secretFields: string[]): void {
+  const record = values as Record<string, unknown>;
+  for (const field of secretFields) if (typeof record[field] === "string") registerSecret(record[field]);
+}
+
 /** Parses inputs that `check` accepted; a failure here means a value only became known at apply time. */
 export function parseInputs<S extends z.ZodType>(
   schema: S,
@@ -57,8 +68,7 @@ export function parseInputs<S extends z.ZodType>(
   resource: string,
   secretFields: string[] = [],
 ): z.infer<S> {
-  // Known before any call, so that an error echoing one of them is redacted.
-  for (const field of secretFields) if (typeof inputs[field] === "string") registerSecret(inputs[field]);
+  registerSecrets(inputs, secretFields);
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
     throw InputError.fromZod(resource, parsed.error.issues);
@@ -72,8 +82,7 @@ export const port = z
   .min(1, "must be between 1 and 65535")
   .max(65535, "must be between 1 and 65535");
 
-export const hostName = z
-  .string("must be a string")
+export const hostName = requiredString()
   .trim()
   // abort: an empty host is reported once, not also as "must be a host name".
   .min(1, { message: "must not be empty", abort: true })
@@ -83,12 +92,7 @@ export const hostName = z
     "must be a host name or IP address, without scheme, port or path",
   );
 
-/** Control characters: what a text input refuses. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what it matches
-const CONTROL_CHARACTERS = /[\u0000-\u001f]/;
-
-export const nonEmpty = z
-  .string("must be a string")
+export const nonEmpty = requiredString()
   .min(1, "must not be empty")
   .max(1024, "must be at most 1024 characters")
   .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");

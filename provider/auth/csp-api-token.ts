@@ -17,6 +17,9 @@ export const CSP_ACCESS_TOKEN_LIFETIME_MS = 30 * 60_000;
 const accessTokenAnswer = z.looseObject({
   access_token: z.string().min(1),
   expires_in: z.coerce.number().optional(),
+  // Unused, but credentials all the same: registered so that no echo of them is shown.
+  id_token: z.string().optional().catch(undefined),
+  refresh_token: z.string().optional().catch(undefined),
 });
 
 const REFUSED = [400, 401, 403];
@@ -48,7 +51,7 @@ export function cspApiToken(http: HttpClient, apiToken: string): Authenticator {
       reply = await http.send(call);
     }
     if (!reply.ok) throw http.httpError(call, reply.status, reply.text);
-    registerSecret(reply.body.access_token);
+    for (const token of [reply.body.access_token, reply.body.id_token, reply.body.refresh_token]) registerSecret(token);
     return {
       headers: { authorization: `Bearer ${reply.body.access_token}` },
       expiresAt: expiryIn(reply.body.expires_in, CSP_ACCESS_TOKEN_LIFETIME_MS),

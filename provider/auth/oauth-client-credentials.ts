@@ -24,6 +24,8 @@ const tokenAnswer = z.looseObject({
   access_token: z.string().min(1),
   token_type: z.string().optional(),
   expires_in: z.coerce.number().optional(),
+  // Client credentials need none (RFC 6749 4.4.3), but a server may send one: it is a credential all the same.
+  refresh_token: z.string().optional().catch(undefined),
 });
 
 export function clientCredentials(
@@ -51,7 +53,7 @@ export function clientCredentials(
           ? "The client id or secret was refused: check them in the stack config"
           : undefined,
     });
-    registerSecret(answer.access_token);
+    for (const token of [answer.access_token, answer.refresh_token]) registerSecret(token);
     return {
       headers: { authorization: `Bearer ${answer.access_token}` },
       expiresAt: expiryIn(answer.expires_in, CLIENT_CREDENTIALS_LIFETIME_MS),

@@ -21,6 +21,8 @@ const loginAnswer = z
   .looseObject({
     sessionid: z.string().min(1).optional(),
     accessToken: z.looseObject({ tokenValue: z.string().min(1), expiresAt: timestamp.optional() }).optional(),
+    // Unused, but a credential all the same: registered so that no echo of it is shown.
+    refreshToken: z.string().optional().catch(undefined),
   })
   .refine(
     (a) => a.sessionid !== undefined || a.accessToken !== undefined,
@@ -53,6 +55,7 @@ export function usageMeterSession(
       schema: loginAnswer,
       idempotent: true, // a second session is harmless
     });
+    registerSecret(answer.refreshToken);
     onLogin?.(answer);
     if (answer.sessionid !== undefined) {
       registerSecret(answer.sessionid);

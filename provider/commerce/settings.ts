@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors";
 import { TlsSettings } from "../http/client";
 import { registerSecret } from "../redact";
-import { ConfigSource, httpsUrl, optional, SharedSettings } from "../settings";
+import { ConfigSource, credential, httpsUrl, optional, SharedSettings } from "../settings";
 
 /** The token URL and API base of each documented environment (seed 003, section 2.3). */
 export const COMMERCE_ENVIRONMENTS = {
@@ -61,8 +61,8 @@ export function loadCommerceSettings(
   );
   const tokenUrl = optional(get, "commerceTokenUrl", httpsUrl);
   const apiUrl = optional(get, "commerceUrl", httpsUrl);
-  const clientId = optional(get, "commerceClientId", z.string().trim().min(1, "must not be empty"));
-  const clientSecret = optional(get, "commerceClientSecret", z.string().min(1, "must not be empty"));
+  const clientId = optional(get, "commerceClientId", z.string().trim().pipe(credential));
+  const clientSecret = optional(get, "commerceClientSecret", credential);
   const feedFormat =
     optional(get, "commerceOrderFeedFormat", z.enum(ORDER_FEED_FORMATS, "must be atom or json")) ?? "atom";
   const journal = optional(get, "commerceOrderJournal", z.string().trim().min(1, "must not be empty"));

@@ -116,7 +116,6 @@ let gotModule: Promise<GotModule> | undefined;
 const loadGot = () => (gotModule ??= import("got"));
 
 const limiters = new Map<string, Promise<LimitFunction>>();
-const warnedInsecure = new Set<string>();
 
 /** One limiter per host, shared by every client in the process, so the cap holds across resources. */
 function limiterFor(baseUrl: string, concurrency: number): Promise<LimitFunction> {
@@ -134,13 +133,8 @@ export class HttpClient {
   private client?: Promise<Got>;
 
   constructor(readonly endpoint: Endpoint) {
+    // insecureSkipTlsVerify is warned about where the config is read (ClientRegistry.configure), on every run.
     this.retry = { ...DEFAULT_RETRY, ...endpoint.retry };
-    if (endpoint.tls?.insecureSkipTlsVerify && !warnedInsecure.has(endpoint.baseUrl)) {
-      warnedInsecure.add(endpoint.baseUrl);
-      log.warn(
-        `${endpoint.service} at ${endpoint.baseUrl}: TLS certificate verification is switched off (insecureSkipTlsVerify). Use caCertificates instead where you can.`,
-      );
-    }
   }
 
   /** Sends a call; on 401 with an authenticator, logs in again once and repeats it once. */
@@ -173,7 +167,8 @@ export class HttpClient {
     status: number,
     text: string,
   ): ServiceError {
-    const { errCode, errMessage } = parseErrorBody(text);
+    // Redacted before the body is cut to a snippet: a secret cut in half would no longer match.
+    const { errCode, errMessage } = parseErrorBody(redact(text));
     const detail = `${status}${errCode ? ` ${errCode}` : ""}${errMessage ? `: ${errMessage}` : ""}`;
     const hint = call.hint?.(status, errCode) ?? this.endpoint.hint?.(status, errCode) ?? genericHint(status);
     return new ServiceError({
@@ -259,10 +254,14 @@ export class HttpClient {
     const err = error as { code?: string; message?: string; cause?: unknown };
     const networkCode = err.code ?? "ERROR";
     const code = networkErrorCode(networkCode);
+    const issuedFor = (err.cause as { cert?: { subjectaltname?: string } } | undefined)?.cert?.subjectaltname;
     const hint =
-      code === "TLS"
-        ? "The server's TLS certificate is not trusted: add its CA (PEM) to vcpp:caCertificates, or, for a test appliance only, set vcpp:insecureSkipTlsVerify"
-        : `Check that ${this.endpoint.baseUrl} is reachable from here`;
+      code !== "TLS"
+        ? `Check that ${this.endpoint.baseUrl} is reachable from here`
+        : networkCode === "ERR_TLS_CERT_ALTNAME_INVALID"
+          ? // A trusted certificate of another name: a CA would not help, the URL's host name would.
+            `The server's TLS certificate is issued for ${issuedFor ?? "other names"}, not for ${new URL(this.endpoint.baseUrl).hostname}: use one of its names in the URL, or, for a test appliance only, set vcpp:insecureSkipTlsVerify`
+          : "The server's TLS certificate is not trusted: add its CA (PEM) to vcpp:caCertificates, or, for a test appliance only, set vcpp:insecureSkipTlsVerify";
     const detail = `no answer (${networkCode}: ${err.message ?? "unknown error"})`;
     return new ServiceError({ call: this.describe(call), detail, code, hint, networkCode, cause: err.cause });
   }

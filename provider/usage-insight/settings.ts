@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors";
 import { TlsSettings } from "../http/client";
 import { registerSecret } from "../redact";
-import { ConfigSource, httpsUrl, optional, SharedSettings } from "../settings";
+import { ConfigSource, credential, httpsUrl, optional, SharedSettings } from "../settings";
 
 /** The CSP gateway of seeds 000 and 001; the token path is relative to it. */
 export const DEFAULT_CSP_URL = "https://console.cloud.vmware.com";
@@ -27,7 +27,8 @@ export interface UsageInsightSettings {
   apiToken(): string;
 }
 
-const apiToken = z.string().trim().min(1, "must not be empty");
+// Trimmed first: a token pasted with a trailing space or line break is still the token.
+const apiToken = z.string().trim().pipe(credential);
 
 export function loadUsageInsightSettings(get: ConfigSource, shared: SharedSettings): UsageInsightSettings {
   const token = optional(get, "cspApiToken", apiToken);

@@ -6,7 +6,17 @@ import { z } from "zod";
 import { ConfigError } from "../errors";
 import { TlsSettings } from "../http/client";
 import { registerSecret } from "../redact";
-import { ConfigSource, httpsUrl, optional, pemBundle, SharedSettings, structured } from "../settings";
+import {
+  boolFlag,
+  ConfigSource,
+  credential,
+  httpsUrl,
+  namedMap,
+  optional,
+  pemBundle,
+  SharedSettings,
+  structured,
+} from "../settings";
 
 export const DEFAULT_USAGE_METER_USER = "usagemeter";
 /** The name of the appliance the `vcpp:usageMeter*` keys describe. */
@@ -17,13 +27,14 @@ export const usageMeterApiVersion = z.enum(["auto", "4", "9"], "must be auto, 4 
 
 const applianceSchema = z.object({
   url: httpsUrl,
-  user: z.string().min(1).default(DEFAULT_USAGE_METER_USER),
-  password: z.string().min(1, "must not be empty"),
+  user: credential.default(DEFAULT_USAGE_METER_USER),
+  password: credential,
   apiVersion: usageMeterApiVersion.default("auto"),
   caCertificates: pemBundle.optional(),
-  insecureSkipTlsVerify: z.boolean().optional(),
+  insecureSkipTlsVerify: boolFlag.optional(),
 });
 
+const SHAPE = "{url, user, password}";
 const APPLIANCE_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** A Usage Meter appliance to talk to, fully resolved. */
@@ -46,8 +57,8 @@ export interface UsageMeterSettings {
 
 export function loadUsageMeterSettings(get: ConfigSource, shared: SharedSettings): UsageMeterSettings {
   const url = optional(get, "usageMeterUrl", httpsUrl);
-  const user = optional(get, "usageMeterUser", z.string().min(1)) ?? DEFAULT_USAGE_METER_USER;
-  const password = optional(get, "usageMeterPassword", z.string().min(1, "must not be empty"));
+  const user = optional(get, "usageMeterUser", credential) ?? DEFAULT_USAGE_METER_USER;
+  const password = optional(get, "usageMeterPassword", credential);
   const apiVersion = optional(get, "usageMeterApiVersion", usageMeterApiVersion) ?? "auto";
   registerSecret(password);
   const named = parseNamedAppliances(get);
@@ -89,9 +100,7 @@ export function loadUsageMeterSettings(get: ConfigSource, shared: SharedSettings
 }
 
 function parseNamedAppliances(get: ConfigSource): Record<string, z.infer<typeof applianceSchema>> {
-  const named =
-    structured(get, "usageMeters", z.record(z.string(), applianceSchema), "a map of name to {url, user, password}") ??
-    {};
+  const named = structured(get, "usageMeters", namedMap(applianceSchema, SHAPE), `a map of name to ${SHAPE}`) ?? {};
   const badName = Object.keys(named).find((name) => !APPLIANCE_NAME.test(name));
   if (badName !== undefined)
     throw new ConfigError(

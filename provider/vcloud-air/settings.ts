@@ -6,7 +6,17 @@ import { z } from "zod";
 import { ConfigError } from "../errors";
 import { TlsSettings } from "../http/client";
 import { registerSecret } from "../redact";
-import { ConfigSource, httpsUrl, optional, pemBundle, SharedSettings, structured } from "../settings";
+import {
+  boolFlag,
+  ConfigSource,
+  credential,
+  httpsUrl,
+  namedMap,
+  optional,
+  pemBundle,
+  SharedSettings,
+  structured,
+} from "../settings";
 
 /** The name of the account the `vcpp:vca*` keys describe. */
 export const DEFAULT_VCA_ACCOUNT = "default";
@@ -20,13 +30,14 @@ export type VcaApiVersion = z.infer<typeof vcaApiVersion>;
 
 const accountSchema = z.object({
   url: httpsUrl,
-  user: z.string().min(1, "must not be empty"),
-  password: z.string().min(1, "must not be empty"),
+  user: credential,
+  password: credential,
   apiVersion: vcaApiVersion.default("auto"),
   caCertificates: pemBundle.optional(),
-  insecureSkipTlsVerify: z.boolean().optional(),
+  insecureSkipTlsVerify: boolFlag.optional(),
 });
 
+const SHAPE = "{url, user, password}";
 const ACCOUNT_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** A vCloud Air account to talk to, fully resolved. */
@@ -55,8 +66,8 @@ export function serverRoot(url: string): string {
 
 export function loadVcaSettings(get: ConfigSource, shared: SharedSettings): VcaSettings {
   const url = optional(get, "vcaUrl", httpsUrl);
-  const user = optional(get, "vcaUser", z.string().min(1));
-  const password = optional(get, "vcaPassword", z.string().min(1, "must not be empty"));
+  const user = optional(get, "vcaUser", credential);
+  const password = optional(get, "vcaPassword", credential);
   const apiVersion = optional(get, "vcaApiVersion", vcaApiVersion) ?? "auto";
   registerSecret(password);
   const named = parseNamedAccounts(get);
@@ -95,8 +106,7 @@ export function loadVcaSettings(get: ConfigSource, shared: SharedSettings): VcaS
 }
 
 function parseNamedAccounts(get: ConfigSource): Record<string, z.infer<typeof accountSchema>> {
-  const named =
-    structured(get, "vcaAccounts", z.record(z.string(), accountSchema), "a map of name to {url, user, password}") ?? {};
+  const named = structured(get, "vcaAccounts", namedMap(accountSchema, SHAPE), `a map of name to ${SHAPE}`) ?? {};
   const badName = Object.keys(named).find((name) => !ACCOUNT_NAME.test(name));
   if (badName !== undefined)
     throw new ConfigError(

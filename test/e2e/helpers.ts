@@ -42,6 +42,7 @@ export interface Declared {
   vcaFunctions?: { servicesAccount: string };
   registrations?: Record<string, Record<string, unknown>>;
   orders?: Record<string, Record<string, unknown>>;
+  vcloudSession?: { vcaAccount: string; serviceId: string; vdcName: string };
 }
 
 /** An emulator and a stack of the suite's program pointed at it, for one test file. */

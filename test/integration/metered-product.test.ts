@@ -51,7 +51,7 @@ describe("MeteredProduct against the emulator", () => {
       ["a blank host", { ...vcda, host: "   " }, "host", /must not be empty/],
       ["a host given as a URL", { ...vcda, host: "https://vcda.example.com/" }, "host", /without scheme, port or path/],
       ["an empty user", { ...vcda, user: "" }, "user", /must not be empty/],
-      ["a missing password", { ...vcda, password: undefined }, "password", /must be a string/],
+      ["a missing password", { ...vcda, password: undefined }, "password", /is required/],
       [
         "a malformed fingerprint",
         { ...vcda, acceptCertificate: "AB:CD:EF" },

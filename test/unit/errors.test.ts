@@ -19,6 +19,12 @@ describe("redact", () => {
     assert.equal(redact("nothing to hide here"), "nothing to hide here");
   });
 
+  it("masks a secret that holds another whole, whichever was registered first", () => {
+    registerSecret("inner-pw");
+    registerSecret("token-with-inner-pw-inside");
+    assert.equal(redact("x token-with-inner-pw-inside y inner-pw"), "x [REDACTED] y [REDACTED]");
+  });
+
   it("ignores values too short to mask safely, and undefined", () => {
     registerSecret("abc");
     registerSecret("");

@@ -167,6 +167,19 @@ describe("token sources", () => {
       assert.match(error.message, /failed for Bearer \[REDACTED\]/);
     });
 
+    it("the id and refresh tokens of the answer, unused, are redacted too when a server echoes them", async () => {
+      const tokens = {
+        access_token: "csp-access-0c1d2e",
+        id_token: "csp-id-token-3f4a5b",
+        refresh_token: "csp-refresh-6c7d8e",
+      };
+      const http = await serve((r) =>
+        r.path === cspPath ? { body: tokens } : { status: 400, body: `no: ${Object.values(tokens).join(" ")}` },
+      );
+      const error = await rejectionOf(http.request(apiCall, cspApiToken(http, API_TOKEN)));
+      assert.match(error.message, /no: \[REDACTED\] \[REDACTED\] \[REDACTED\]/);
+    });
+
     it("an answer without access_token is a clear error", async () => {
       const http = await serve(() => ({ body: { token: "x" } }));
       const error = await rejectionOf(http.request(apiCall, cspApiToken(http, API_TOKEN)));
@@ -219,6 +232,16 @@ describe("token sources", () => {
       handler.issued++;
       await http.request(apiCall, auth);
       assert.equal(logins(server!, `/${tokenPath}`).length, 2);
+    });
+
+    it("a refresh token the answer carries, unused, is redacted too when a server echoes it", async () => {
+      const http = await serve((r) =>
+        r.path === `/${tokenPath}`
+          ? { body: { access_token: "commerce-access-1a2b", refresh_token: "commerce-refresh-3c4d" } }
+          : { status: 400, body: "no: commerce-access-1a2b commerce-refresh-3c4d" },
+      );
+      const error = await rejectionOf(http.request(apiCall, clientCredentials(http, credentials)));
+      assert.match(error.message, /no: \[REDACTED\] \[REDACTED\]/);
     });
 
     it("a refused client secret is an error that names the token call and not the secret", async () => {

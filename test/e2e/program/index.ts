@@ -2,6 +2,7 @@
 // so one program serves every scenario and each `pulumi up` step is a config change.
 import * as pulumi from "@pulumi/pulumi";
 import { getVcaPlansOutput, getVcaServicesOutput, VcaUser, VcaUserArgs } from "pulumi-vcpp";
+import { getVcaVcloudSessionOutput } from "pulumi-vcpp";
 import { UsageMeterRegistration, UsageMeterRegistrationArgs } from "pulumi-vcpp";
 import {
   MeteredProduct,
@@ -15,7 +16,10 @@ import {
 /** The declared resources; passwords are looked up by name in the secret `passwords` map. */
 interface Declared {
   proxies?: Record<string, Omit<ProxyConfigArgs, "password"> & { password?: string }>;
-  products?: Record<string, Omit<MeteredProductArgs, "password"> & { password: string }>;
+  products?: Record<
+    string,
+    Omit<MeteredProductArgs, "password" | "tkgmToken"> & { password: string; tkgmToken?: string }
+  >;
   vcaUsers?: Record<string, VcaUserArgs>;
   /** Existing users read with `VcaUser.get`, by id. */
   vcaUserLookups?: Record<string, { id: string; vcaAccount?: string }>;
@@ -23,6 +27,8 @@ interface Declared {
   vcaFunctions?: { servicesAccount: string };
   registrations?: Record<string, UsageMeterRegistrationArgs>;
   orders?: Record<string, VcppOrderArgs>;
+  /** 5.6: open a vCloud session for one VDC and export it (a secret output: its token is a credential). */
+  vcloudSession?: { vcaAccount: string; serviceId: string; vdcName: string };
 }
 
 const config = new pulumi.Config();
@@ -42,7 +48,15 @@ const proxies = Object.entries(declared.proxies ?? {}).map(
 const products = Object.fromEntries(
   Object.entries(declared.products ?? {}).map(([name, args]) => [
     name,
-    new MeteredProduct(name, { ...args, password: secretNamed(args.password) }, { dependsOn: proxies }),
+    new MeteredProduct(
+      name,
+      {
+        ...args,
+        password: secretNamed(args.password),
+        tkgmToken: args.tkgmToken === undefined ? undefined : secretNamed(args.tkgmToken),
+      },
+      { dependsOn: proxies },
+    ),
   ]),
 );
 
@@ -78,3 +92,4 @@ export const fulfillmentStatuses = Object.fromEntries(
   Object.entries(orders).map(([name, o]) => [name, o.fulfillmentStatus]),
 );
 export const requestIds = Object.fromEntries(Object.entries(orders).map(([name, o]) => [name, o.requestId]));
+export const vcloudSession = declared.vcloudSession && getVcaVcloudSessionOutput(declared.vcloudSession);
