@@ -1,0 +1,393 @@
+/**
+ * Rolls a fleet of Usage Meter sites out with Pulumi's Automation API: one stack of this folder's
+ * program (index.ts) per site of the inventory, its config written from the inventory on every
+ * run (the inventory is the source of truth; the Pulumi.<site>.yaml files are derived from it),
+ * `pulumi up --refresh` for each site, a few at a time. `--drift` runs `pulumi preview --refresh`
+ * instead and reports what differs; `--destroy` removes every site's resources and its stack.
+ *
+ * It runs the `pulumi` CLI found on PATH, as a pipeline would. Exit code: 0 when every site
+ * succeeded (and, with --drift, none drifted), 1 when a site failed or the flags or inventory are
+ * wrong, 2 when --drift found drift.
+ */
+import { spawn } from "node:child_process";
+import { access, mkdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { EngineEvent, LocalWorkspace, PulumiCommand, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { Inventory, InventoryError, loadInventory, readSecrets, Site, SiteDeclaration } from "./inventory";
+
+const USAGE = `Usage: fleet [--drift | --destroy] [options]
+
+Runs one Pulumi stack of the site program per site of the inventory.
+
+Options:
+  --inventory FILE          the sites (YAML or JSON; default: sites.yaml)
+  --project DIR             the folder of the site program's Pulumi.yaml (default: the current folder)
+  --site NAME               only this site (repeatable); e.g. one site per CI job
+  --parallel N              sites run at once (default: $FLEET_PARALLEL or 4)
+  --state-dir DIR           local state folder (default: $FLEET_STATE_DIR or .fleet-state)
+  --backend URL             any Pulumi backend instead (default: $PULUMI_BACKEND_URL), e.g.
+                            s3://bucket/fleet, https://api.pulumi.com
+  --secrets-provider SPEC   for new stacks, e.g. awskms://alias/fleet (default: passphrase,
+                            from $PULUMI_CONFIG_PASSPHRASE or $PULUMI_CONFIG_PASSPHRASE_FILE)
+  --drift                   pulumi preview --refresh per site: report drift, change nothing
+  --destroy                 pulumi destroy per site, then remove its stack
+  -h, --help                print this help
+
+Exit code: 0 all sites succeeded (and in sync, with --drift), 1 a site failed, 2 drift found.`;
+
+type Mode = "up" | "drift" | "destroy";
+
+interface Options {
+  mode: Mode;
+  inventory: string;
+  project: string;
+  sites: string[];
+  parallel: number;
+  backend: string;
+  secretsProvider?: string;
+}
+
+class UsageError extends Error {}
+
+function parseOptions(argv: string[]): Options | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      inventory: { type: "string", default: "sites.yaml" },
+      project: { type: "string", default: "." },
+      site: { type: "string", multiple: true, default: [] },
+      parallel: { type: "string", default: process.env.FLEET_PARALLEL ?? "4" },
+      "state-dir": { type: "string", default: process.env.FLEET_STATE_DIR ?? ".fleet-state" },
+      backend: { type: "string", default: process.env.PULUMI_BACKEND_URL },
+      "secrets-provider": { type: "string" },
+      drift: { type: "boolean", default: false },
+      destroy: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return "help";
+  if (values.drift && values.destroy) throw new UsageError("--drift and --destroy: choose one");
+  const parallel = Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new UsageError(`--parallel ${values.parallel}: expected a whole number from 1`);
+  return {
+    mode: values.drift ? "drift" : values.destroy ? "destroy" : "up",
+    inventory: resolve(values.inventory),
+    project: resolve(values.project),
+    sites: values.site,
+    parallel,
+    backend: values.backend ?? `file://${resolve(values["state-dir"])}`,
+    secretsProvider: values["secrets-provider"],
+  };
+}
+
+/** One changed resource: what `pulumi up` did, or what `--drift` found. */
+interface Change {
+  op: string;
+  resource: string;
+  /** The declared fields that differ, as `field: "on the appliance" → "declared"`. */
+  fields: string[];
+}
+
+interface SiteResult {
+  site: string;
+  result: "ok" | "failed" | "drifted" | "in sync" | "destroyed";
+  changes: string;
+  seconds: number;
+  drift: Change[];
+  errors: string[];
+}
+
+/** What the engine's events say while a site runs: progress lines, changes, error diagnostics. */
+class SiteProgress {
+  readonly drift: Change[] = [];
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly site: string,
+    private readonly mode: Mode,
+  ) {}
+
+  print(line: string): void {
+    process.stdout.write(`[${this.site}] ${line}\n`);
+  }
+
+  /** Changes by operation, of the site's own resources (not the stack, not providers). */
+  private readonly counts = new Map<string, number>();
+
+  readonly onEvent = (event: EngineEvent): void => {
+    // A preview's steps are planned (pre events); an update's are done (outputs events).
+    const step = this.mode === "drift" ? event.resourcePreEvent?.metadata : event.resOutputsEvent?.metadata;
+    if (step && !QUIET_OPS.includes(step.op) && !BOOKKEEPING.test(step.type)) {
+      this.counts.set(step.op, (this.counts.get(step.op) ?? 0) + 1);
+      if (this.mode === "drift") {
+        const change = changeOf(step);
+        this.drift.push(change);
+        this.print(`drift: ${change.resource} would be ${PAST[step.op] ?? step.op}: ${change.fields.join("; ")}`);
+      } else this.print(`${PAST[step.op] ?? step.op} ${resourceName(step)}`);
+    }
+    const diagnostic = event.diagnosticEvent;
+    if (diagnostic?.severity === "error" && !diagnostic.ephemeral) {
+      const message = diagnostic.message.trim();
+      // The engine ends a failed run with a bare "update failed" against the stack: the resources'
+      // own errors say why, and when there are none the command's error does (runSite).
+      const error = diagnostic.urn ? `${nameOfUrn(diagnostic.urn)}: ${message}` : message;
+      // A resource that fails its refresh reports the same error again for the run: say it once.
+      if (!/^(update|preview|destroy|refresh) failed$/.test(message) && !this.errors.includes(error))
+        this.errors.push(error);
+    }
+  };
+
+  /** "2 created, 1 updated" (or "1 to update" for a preview); "none" when nothing changed. */
+  changes(): string {
+    const verb = (op: string) => (this.mode === "drift" ? `to ${op}` : (PAST[op] ?? op));
+    return this.counts.size ? [...this.counts].map(([op, n]) => `${n} ${verb(op)}`).join(", ") : "none";
+  }
+}
+
+/** Steps that change nothing. */
+const QUIET_OPS = ["same", "read", "refresh", "discard"];
+/** The stack itself and the default providers: not the site's resources. */
+const BOOKKEEPING = /^pulumi:(pulumi:Stack$|providers:)/;
+const PAST: Record<string, string> = {
+  create: "created",
+  update: "updated",
+  delete: "deleted",
+  replace: "replaced",
+  "create-replacement": "created (replacement)",
+  "delete-replaced": "deleted (replaced)",
+};
+
+const nameOfUrn = (urn: string) => urn.split("::").pop() as string;
+/** `MeteredProduct vcenter`: the type without its `pulumi-nodejs:dynamic/vcpp:` prefix, and the name. */
+const resourceName = (step: StepEventMetadata) => `${step.type.split(":").pop()} ${nameOfUrn(step.urn)}`;
+
+/**
+ * The declared fields a step changes: the inputs recorded in state (after the refresh, what the
+ * appliance reports) against the program's. Dynamic resources get no field-level diff from the
+ * engine, so it is computed here; secrets show as [secret].
+ */
+function changeOf(step: StepEventMetadata): Change {
+  const before = step.old?.inputs ?? {};
+  const after = step.new?.inputs ?? {};
+  const fields =
+    step.op === "create"
+      ? ["missing on the appliance"]
+      : step.op === "delete"
+        ? ["no longer declared"]
+        : [...new Set([...Object.keys(before), ...Object.keys(after)])]
+            .filter((key) => key !== "__provider" && JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+            .sort()
+            .map((key) => `${key}: ${shown(before[key])} on the appliance, declared ${shown(after[key])}`);
+  return { op: step.op, resource: resourceName(step), fields };
+}
+
+const shown = (value: unknown) => (value === undefined ? "(none)" : JSON.stringify(value).slice(0, 80));
+
+const ACTIVITY: Record<Mode, string> = { up: "rolling out", drift: "checking drift", destroy: "destroying" };
+
+/** Runs one site to the end, whatever happens: a failure is its result, never the fleet's. */
+async function runSite(site: Site, inventory: Inventory, options: Options, pulumi: PulumiCommand): Promise<SiteResult> {
+  const started = Date.now();
+  const progress = new SiteProgress(site.name, options.mode);
+  const result = (outcome: SiteResult["result"]): SiteResult => ({
+    site: site.name,
+    result: outcome,
+    changes: progress.changes(),
+    seconds: (Date.now() - started) / 1000,
+    drift: progress.drift,
+    errors: progress.errors,
+  });
+  try {
+    progress.print(ACTIVITY[options.mode]);
+    const stack = await selectStack(site, options, pulumi);
+    await writeConfig(stack, site, inventory, options, pulumi);
+    // runProgram: a refresh or destroy otherwise runs the provider with the config recorded by the
+    // last `up`, so a rotated password (or one wrong in the last run) would fail every later run.
+    // With it the engine uses the config just written from the inventory.
+    const run = { onEvent: progress.onEvent, runProgram: true };
+    if (options.mode === "destroy") {
+      await stack.destroy(run);
+      await stack.workspace.removeStack(site.name);
+      return result("destroyed");
+    }
+    if (options.mode === "drift") {
+      await stack.preview({ ...run, refresh: true });
+      return result(progress.drift.length > 0 ? "drifted" : "in sync");
+    }
+    // --refresh: read each appliance first, so that a change made by hand is put back too.
+    await stack.up({ ...run, refresh: true });
+    return result("ok");
+  } catch (error) {
+    if (progress.errors.length === 0) progress.errors.push(failureMessage(error));
+    progress.print(`failed: ${progress.errors[0]}`);
+    return result("failed");
+  }
+}
+
+/** The lines of a failed command that say why (the CLI's `error:` lines), or the error's first line. */
+function failureMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const reasons = text.split("\n").filter((line) => /^\s*error: /.test(line));
+  return (reasons.length ? reasons.map((l) => l.trim()) : [text.split("\n")[0]]).join(" ");
+}
+
+/**
+ * `pulumi stack select` records the current stack in one file of the Pulumi home shared by every
+ * site: selecting one site at a time keeps parallel runs from writing it at once. Each later
+ * command names its stack.
+ */
+let selecting: Promise<unknown> = Promise.resolve();
+function selectStack(site: Site, options: Options, pulumi: PulumiCommand): Promise<Stack> {
+  const args = { stackName: site.name, workDir: options.project };
+  const workspace = {
+    pulumiCommand: pulumi,
+    envVars: { PULUMI_BACKEND_URL: options.backend },
+    secretsProvider: options.secretsProvider,
+  };
+  // Only a roll-out creates a site's stack: a drift check or a destroy of a site never rolled out
+  // fails for that site ("no stack named …") rather than leaving an empty stack behind.
+  const select = () =>
+    options.mode === "up"
+      ? LocalWorkspace.createOrSelectStack(args, workspace)
+      : LocalWorkspace.selectStack(args, workspace);
+  const next = selecting.then(select, select);
+  selecting = next.catch(() => undefined);
+  return next;
+}
+
+/** The site's stack config, from the inventory; keys it no longer needs are removed. */
+async function writeConfig(
+  stack: Stack,
+  site: Site,
+  inventory: Inventory,
+  options: Options,
+  pulumi: PulumiCommand,
+): Promise<void> {
+  const secrets = await readSecrets(site);
+  const caFile = site.caCertificatesFile ?? inventory.caCertificatesFile;
+  const cloud = site.registration ? inventory.cloudPartnerNavigator : undefined;
+  const declaration: SiteDeclaration = { proxy: site.proxy, products: site.products, registration: site.registration };
+  const plain: Record<string, string | undefined> = {
+    "vcpp:usageMeterUrl": site.usageMeter.url,
+    "vcpp:usageMeterUser": site.usageMeter.user,
+    "vcpp:caCertificates": caFile && (await readFile(caFile, "utf8")),
+    "vcpp:cspUrl": cloud?.cspUrl,
+    "vcpp:usageInsightUrl": cloud?.usageInsightUrl,
+    "vcpp:usageMeteringAgentsUrl": cloud?.usageMeteringAgentsUrl,
+    "vcpp-fleet:site": JSON.stringify(declaration),
+  };
+  const secret: Record<string, string | undefined> = {
+    "vcpp:usageMeterPassword": secrets.usageMeterPassword,
+    "vcpp:cspApiToken": secrets.cspApiToken,
+    "vcpp-fleet:passwords": JSON.stringify({ proxy: secrets.proxyPassword, products: secrets.productPasswords }),
+  };
+  const wanted = new Set(
+    Object.keys({ ...plain, ...secret }).filter((key) => (plain[key] ?? secret[key]) !== undefined),
+  );
+  const stale = Object.keys(await stack.getAllConfig()).filter((key) => !wanted.has(key));
+  if (stale.length) await stack.removeAllConfig(stale);
+  await stack.setAllConfig(
+    Object.fromEntries(
+      Object.entries(plain).flatMap(([key, value]) => (value === undefined ? [] : [[key, { value, secret: false }]])),
+    ),
+  );
+  for (const [key, value] of Object.entries(secret))
+    if (value !== undefined) await setSecretConfig(pulumi, options, site.name, key, value);
+}
+
+/**
+ * The Automation API passes config values on the command line, where any user of the machine
+ * can read them (`ps`): secrets go to `pulumi config set --secret` through its stdin instead.
+ */
+function setSecretConfig(pulumi: PulumiCommand, options: Options, stackName: string, key: string, value: string) {
+  return new Promise<void>((resolvePromise, reject) => {
+    const child = spawn(pulumi.command, ["config", "set", "--secret", key, "--stack", stackName, "--non-interactive"], {
+      cwd: options.project,
+      env: { ...process.env, PULUMI_BACKEND_URL: options.backend },
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`pulumi config set --secret ${key} failed: ${stderr.trim()}`)),
+    );
+    child.stdin.end(value);
+  });
+}
+
+function printSummary(results: SiteResult[]): void {
+  const rows = [
+    ["SITE", "RESULT", "RESOURCES CHANGED", "DURATION"],
+    ...results.map((r) => [r.site, r.result, r.changes, `${r.seconds.toFixed(1)}s`]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  console.log("");
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join("  ")
+        .trimEnd(),
+    );
+  for (const r of results.filter((r) => r.drift.length)) {
+    console.log(`\n${r.site} drifted:`);
+    for (const change of r.drift) console.log(`  ${change.resource}: ${change.fields.join("; ")}`);
+  }
+  for (const r of results.filter((r) => r.result === "failed")) {
+    console.log(`\n${r.site} failed:`);
+    for (const error of r.errors) console.log(`  ${error.split("\n").join("\n  ")}`);
+  }
+}
+
+/** The file backend needs a passphrase for new stacks' secrets: say so once, not once per site. */
+function checkSecretsProvider(options: Options): void {
+  const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE !== undefined || process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  if (options.backend.startsWith("file://") && !options.secretsProvider && !passphrase)
+    throw new UsageError(
+      "the local backend keeps secrets with a passphrase: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE), or pass --secrets-provider",
+    );
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  checkSecretsProvider(options);
+  const inventory = await loadInventory(options.inventory);
+  const unknown = options.sites.filter((name) => !inventory.sites.some((s) => s.name === name));
+  if (unknown.length) throw new UsageError(`--site ${unknown.join(", ")}: not in ${options.inventory}`);
+  await access(join(options.project, "Pulumi.yaml")).catch(() => {
+    throw new UsageError(`--project ${options.project}: no Pulumi.yaml there (the site program's folder)`);
+  });
+  const sites = inventory.sites.filter((s) => options.sites.length === 0 || options.sites.includes(s.name));
+  if (options.backend.startsWith("file://")) await mkdir(options.backend.slice("file://".length), { recursive: true });
+  const pulumi = await PulumiCommand.get().catch((error: Error) => {
+    throw new UsageError(`no usable pulumi CLI on PATH (https://www.pulumi.com/docs/install/): ${error.message}`);
+  });
+  console.log(
+    `${sites.length} site(s), ${options.parallel} at a time, state in ${options.backend}, pulumi ${pulumi.version ?? "(version unknown)"}`,
+  );
+  const { default: pLimit } = await import("p-limit");
+  const limit = pLimit(options.parallel);
+  const results = await Promise.all(sites.map((site) => limit(() => runSite(site, inventory, options, pulumi))));
+  printSummary(results);
+  if (results.some((r) => r.result === "failed")) return 1;
+  return results.some((r) => r.result === "drifted") ? 2 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    const expected = error instanceof UsageError || error instanceof InventoryError;
+    console.error(
+      expected ? `fleet: ${(error as Error).message}${error instanceof UsageError ? "\n\n" + USAGE : ""}` : error,
+    );
+    process.exitCode = 1;
+  },
+);
