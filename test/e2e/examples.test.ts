@@ -164,7 +164,7 @@ describe("every example type-checks as its own project", function () {
     .map((entry) => entry.name);
   it("examples/ holds the examples the README lists", () =>
     assert.deepEqual(
-      ["commerce", "quickstart", "registration", "vcloud-air"].filter((name) => !examples.includes(name)),
+      ["commerce", "fleet", "quickstart", "registration", "vcloud-air"].filter((name) => !examples.includes(name)),
       [],
     ));
   for (const example of examples) {
