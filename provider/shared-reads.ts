@@ -9,8 +9,8 @@
  * - a read that starts after a write of this process sees that write: the write either patches
  *   the shared answer with what the service answered (`update`) or drops it (`invalidate`);
  * - an error reaches every caller that waited on the request, and is not kept;
- * - nothing outlives the owner: each service client holds its own, and `configure` builds new
- *   clients, so two runs (or two configures) never share a read.
+ * - nothing outlives the owner: each service client holds its own, and a `configure` with other
+ *   settings builds new clients, so two runs (two processes) or two configurations never share a read.
  */
 export class SharedReads {
   private readonly entries = new Map<string, Entry>();
