@@ -24,7 +24,6 @@ export interface SharedSettings {
   requestTimeoutMs: number;
 }
 
-export const DEFAULT_MAX_CONCURRENT_REQUESTS = DEFAULT_MAX_CONCURRENCY;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
 /** A string's type rule: absent (inside a structured key or inputs), it "is required", not "expected string, received undefined". */
@@ -73,8 +72,7 @@ export function loadSharedSettings(get: ConfigSource): SharedSettings {
       caCertificates: optional(get, "caCertificates", pemBundle),
       insecureSkipTlsVerify: optional(get, "insecureSkipTlsVerify", boolString),
     },
-    maxConcurrentRequests:
-      optional(get, "maxConcurrentRequests", wholeNumberString(64)) ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
+    maxConcurrentRequests: optional(get, "maxConcurrentRequests", wholeNumberString(64)) ?? DEFAULT_MAX_CONCURRENCY,
     requestTimeoutMs:
       (optional(get, "requestTimeoutSeconds", wholeNumberString(600)) ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
   };

@@ -12,12 +12,19 @@
  * - nothing outlives the owner: each service client holds its own, and a `configure` with other
  *   settings builds new clients, so two runs (two processes) or two configurations never share a read.
  */
+/**
+ * How long a settled answer is reused, by default: long enough that a refresh of a few hundred
+ * resources costs one list (the engine sends them over a few seconds), short enough that a change
+ * made by hand is seen by the next command. See decisions/performance.md.
+ */
+export const SHARED_READ_TTL_MS = 30_000;
+
 export class SharedReads {
   private readonly entries = new Map<string, Entry>();
 
   /** @param ttlMs how long a settled answer is reused, counted from when its request was sent. */
   constructor(
-    readonly ttlMs: number,
+    readonly ttlMs: number = SHARED_READ_TTL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -3,7 +3,7 @@
 // and writes its config: the appliance under vcpp:*, the site's declaration under vcpp-fleet:site,
 // and its passwords under vcpp-fleet:passwords (a secret).
 import * as pulumi from "@pulumi/pulumi";
-import { MeteredProduct, ProductType, ProxyConfig, UsageMeterRegistration } from "pulumi-vcpp";
+import { MeteredProduct, ProxyConfig, UsageMeterRegistration } from "pulumi-vcpp";
 import type { SiteDeclaration } from "./inventory";
 
 const config = new pulumi.Config();
@@ -16,14 +16,10 @@ const network = new ProxyConfig("network", {
 });
 
 const products = site.products.map(
-  ({ name, productType, ...product }) =>
+  ({ name, ...product }) =>
     new MeteredProduct(
       name,
-      {
-        ...product,
-        productType: productType as ProductType,
-        password: passwords.apply((p) => p.products[name]),
-      },
+      { ...product, password: passwords.apply((p) => p.products[name]) },
       { dependsOn: network },
     ),
 );

@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { load } from "js-yaml";
+import { PRODUCT_TYPES } from "pulumi-vcpp";
 import { z } from "zod";
 
 const name = z
@@ -60,7 +61,7 @@ const product = z
   .object({
     /** The product's name in the site's stack (its resource name), unique within the site. */
     name,
-    productType: z.string().min(1),
+    productType: z.enum(PRODUCT_TYPES),
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535).optional(),
     user: z.string().min(1),

@@ -75,9 +75,6 @@ export type OrderOutcome =
 /** Network failures that prove the request was never sent. */
 const NEVER_SENT = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EADDRINUSE"];
 
-/** How long one order feed read serves every reader in the process (one `pulumi` run's reads). */
-export const SHARED_FEED_TTL_MS = 30_000;
-
 export interface OrderFeedQuery {
   /** Only entries modified since then (`if-Modified-Since`, an HTTP date); the service's default is the last 7 days. */
   since?: Date;
@@ -90,7 +87,7 @@ export class CommerceClient {
   private readonly auth: Authenticator;
   private readonly memo = new Map<string, Promise<unknown>>();
   /** Order feed reads, shared by every VcppOrder this client serves (one client per configure). */
-  private readonly feeds = new SharedReads(SHARED_FEED_TTL_MS);
+  private readonly feeds = new SharedReads();
 
   constructor(
     readonly connection: CommerceConnection,
@@ -209,7 +206,7 @@ export class CommerceClient {
 
   /**
    * The order feed, read once for every caller of this client with the same query within
-   * {@link SHARED_FEED_TTL_MS}: refreshing twenty orders costs one read. A failed read is not
+   * `SHARED_READ_TTL_MS` (30 s): refreshing twenty orders costs one read. A failed read is not
    * kept; an order placed through this client drops every shared feed (see SharedReads).
    */
   sharedOrderFeed(query: OrderFeedQuery = {}): Promise<OrderFeedEntry[]> {

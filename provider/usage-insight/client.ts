@@ -59,8 +59,6 @@ export function isAnswerLost(error: unknown): boolean {
   return error instanceof ServiceError && (error.status === undefined || error.status >= 500);
 }
 
-/** How long one registration look-up serves every reader of this client (one provider process's run). */
-export const SHARED_REGISTRATION_TTL_MS = 30_000;
 const registrationKey = (agentId: string) => `registration:${agentId}`;
 
 export class UsageInsightClient {
@@ -68,7 +66,7 @@ export class UsageInsightClient {
   private readonly agentsHttp?: HttpClient;
   private readonly auth: Authenticator;
   /** Registration look-ups shared by the resource and the functions of one process; writes drop them. */
-  private readonly reads = new SharedReads(SHARED_REGISTRATION_TTL_MS);
+  private readonly reads = new SharedReads();
 
   constructor(settings: UsageInsightSettings, options: Partial<Endpoint> = {}) {
     const common = { tls: settings.tls, ...options };

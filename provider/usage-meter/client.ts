@@ -71,15 +71,6 @@ export function isProductGone(error: unknown): boolean {
   return error instanceof ServiceError && error.status === 502 && error.errCode !== undefined;
 }
 
-/**
- * How long a list read from the appliance (the products of a type, the pending actions) is
- * reused by this process's operations, writes of this process patched in or dropping it. Long
- * enough that a refresh of a few hundred products costs one list per type (the engine reads in
- * waves over a few seconds); short enough that a change made by hand is seen by the next
- * command. See decisions/performance.md.
- */
-export const SHARED_READ_TTL_MS = 30_000;
-
 /** The status this client records for a product whose certificate it accepted: the acceptance answers no body. */
 export const ACCEPTED_STATUS = { code: "OK", text: "Certificate accepted" };
 
@@ -101,7 +92,7 @@ export class UsageMeterClient {
   private readonly auth: Authenticator;
   private readonly loginKey: string;
   /** Lists shared by this client's operations; a new client (a new `configure`) starts with none. */
-  readonly reads = new SharedReads(SHARED_READ_TTL_MS);
+  readonly reads = new SharedReads();
 
   constructor(
     readonly connection: UsageMeterConnection,

@@ -82,15 +82,13 @@ export function vcaHint(status: number | undefined): string | undefined {
   return undefined;
 }
 
-/** How long one user list serves the adoption look-ups of this client (one provider process's run). */
-export const SHARED_USERS_TTL_MS = 30_000;
 const USERS = "users";
 
 export class VcaClient {
   readonly http: HttpClient;
   private readonly session: VcloudAirSession;
   /** The user list, shared by the adoption look-ups of every VcaUser created at once; user writes drop it. */
-  private readonly reads = new SharedReads(SHARED_USERS_TTL_MS);
+  private readonly reads = new SharedReads();
 
   constructor(
     readonly connection: VcaConnection,

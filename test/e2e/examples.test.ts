@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startEmulator, RunningEmulator } from "../../emulator";
 import { LocalStack, REPO_ROOT, runCommand } from "../../scripts/local-stack";
-import { defaultConfig, disposeChecked, engineOrSkip, nameOf } from "./helpers";
+import { cloudConfig, defaultConfig, disposeChecked, engineOrSkip, nameOf } from "./helpers";
 
 describe("examples/ through the real Pulumi engine", function () {
   this.timeout(300_000);
@@ -58,10 +58,7 @@ describe("examples/ through the real Pulumi engine", function () {
       cloud.admin.changeProduct("default", product.id as number, { metered: true });
       await example.setAllConfig({
         ...defaultConfig(cloud),
-        "vcpp:cspUrl": cloud.cspUrl,
-        "vcpp:cspApiToken": { secret: cloud.cspApiToken },
-        "vcpp:usageInsightUrl": cloud.usageInsightUrl,
-        "vcpp:usageMeteringAgentsUrl": cloud.usageMeteringAgentsUrl,
+        ...cloudConfig(cloud),
         contractNumber: "12345678",
       });
       const preview = await example.preview();

@@ -8,22 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunningEmulator } from "../../emulator";
-import { defaultConfig, E2eStack } from "./helpers";
+import { cloudConfig, commerceConfig, defaultConfig, E2eStack, vcaConfig } from "./helpers";
 
 const config = (journalDir: string) => (emulator: RunningEmulator) => ({
   ...defaultConfig(emulator),
-  "vcpp:cspUrl": emulator.cspUrl,
-  "vcpp:cspApiToken": { secret: emulator.cspApiToken },
-  "vcpp:usageInsightUrl": emulator.usageInsightUrl,
-  "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
-  "vcpp:commerceTokenUrl": emulator.commerceTokenUrl,
-  "vcpp:commerceUrl": emulator.commerceUrl,
-  "vcpp:commerceClientId": emulator.commerceClientId,
-  "vcpp:commerceClientSecret": { secret: emulator.commerceClientSecret },
-  "vcpp:commerceOrderJournal": join(journalDir, "orders.jsonl"),
-  "vcpp:vcaUrl": emulator.vcaAccounts.default.vcaUrl,
-  "vcpp:vcaUser": emulator.vcaAccounts.default.vcaUser,
-  "vcpp:vcaPassword": { secret: emulator.vcaAccounts.default.vcaPassword },
+  ...cloudConfig(emulator),
+  ...commerceConfig(emulator, join(journalDir, "orders.jsonl")),
+  ...vcaConfig(emulator),
 });
 
 const declared = {

@@ -149,6 +149,36 @@ export function defaultConfig(emulator: RunningEmulator): Record<string, string 
   return asStackConfig(stackConfigFor(emulator));
 }
 
+/** The Cloud Partner Navigator keys (CSP token exchange, Usage Insight, agents API), the API token as a secret. */
+export function cloudConfig(emulator: RunningEmulator): Record<string, string | { secret: string }> {
+  return {
+    "vcpp:cspUrl": emulator.cspUrl,
+    "vcpp:cspApiToken": { secret: emulator.cspApiToken },
+    "vcpp:usageInsightUrl": emulator.usageInsightUrl,
+    "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
+  };
+}
+
+/** The commerce keys, the client secret as a secret, the order journal at `journal`. */
+export function commerceConfig(
+  emulator: RunningEmulator,
+  journal: string,
+): Record<string, string | { secret: string }> {
+  return {
+    "vcpp:commerceTokenUrl": emulator.commerceTokenUrl,
+    "vcpp:commerceUrl": emulator.commerceUrl,
+    "vcpp:commerceClientId": emulator.commerceClientId,
+    "vcpp:commerceClientSecret": { secret: emulator.commerceClientSecret },
+    "vcpp:commerceOrderJournal": journal,
+  };
+}
+
+/** The `vcpp:vca*` keys of the emulator's default vCloud Air account (5.7), the password as a secret. */
+export function vcaConfig(emulator: RunningEmulator): Record<string, string | { secret: string }> {
+  const { vcaUrl, vcaUser, vcaPassword } = emulator.vcaAccounts.default;
+  return { "vcpp:vcaUrl": vcaUrl, "vcpp:vcaUser": vcaUser, "vcpp:vcaPassword": { secret: vcaPassword } };
+}
+
 /** `vcpp:` keys for provider config; the ones holding passwords as secrets. */
 export function asStackConfig(config: Record<string, string>): Record<string, string | { secret: string }> {
   const secretKeys = ["usageMeterPassword", "usageMeters"];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RateLimit, RunningEmulator } from "../../emulator";
-import { defaultConfig, E2eStack } from "./helpers";
+import { cloudConfig, commerceConfig, defaultConfig, E2eStack } from "./helpers";
 import { peakRss, processesWithPulumiHome } from "./processes";
 
 /**
@@ -80,15 +80,8 @@ describe("Load through the real Pulumi engine: 100 products, 10 registrations, 2
       config: (emulator) => ({
         ...defaultConfig(emulator),
         "vcpp:usageMeters": { secret: namedAppliances(emulator) },
-        "vcpp:cspUrl": emulator.cspUrl,
-        "vcpp:cspApiToken": { secret: emulator.cspApiToken },
-        "vcpp:usageInsightUrl": emulator.usageInsightUrl,
-        "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
-        "vcpp:commerceTokenUrl": emulator.commerceTokenUrl,
-        "vcpp:commerceUrl": emulator.commerceUrl,
-        "vcpp:commerceClientId": emulator.commerceClientId,
-        "vcpp:commerceClientSecret": { secret: emulator.commerceClientSecret },
-        "vcpp:commerceOrderJournal": join(journalDir, "orders.jsonl"),
+        ...cloudConfig(emulator),
+        ...commerceConfig(emulator, join(journalDir, "orders.jsonl")),
       }),
     });
   });

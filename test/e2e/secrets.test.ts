@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunningEmulator } from "../../emulator";
 import { CommandResult } from "../../scripts/local-stack";
-import { defaultConfig, E2eStack, leaksOutsideEngineTracing } from "./helpers";
+import { cloudConfig, commerceConfig, defaultConfig, E2eStack, leaksOutsideEngineTracing, vcaConfig } from "./helpers";
 
 /** Every configured credential: stack config (provider) and the program's secret passwords (inputs). */
 const CANARY = {
@@ -46,18 +46,9 @@ function allServicesConfig(journal: string) {
       "vcpp:usageMeters": {
         secret: JSON.stringify({ four: { url: four.url, user: four.user, password: four.password } }),
       },
-      "vcpp:cspUrl": emulator.cspUrl,
-      "vcpp:cspApiToken": { secret: emulator.cspApiToken },
-      "vcpp:usageInsightUrl": emulator.usageInsightUrl,
-      "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
-      "vcpp:commerceTokenUrl": emulator.commerceTokenUrl,
-      "vcpp:commerceUrl": emulator.commerceUrl,
-      "vcpp:commerceClientId": emulator.commerceClientId,
-      "vcpp:commerceClientSecret": { secret: emulator.commerceClientSecret },
-      "vcpp:commerceOrderJournal": journal,
-      "vcpp:vcaUrl": emulator.vcaAccounts.default.vcaUrl,
-      "vcpp:vcaUser": emulator.vcaAccounts.default.vcaUser,
-      "vcpp:vcaPassword": { secret: emulator.vcaAccounts.default.vcaPassword },
+      ...cloudConfig(emulator),
+      ...commerceConfig(emulator, journal),
+      ...vcaConfig(emulator),
       "vcpp:vcaAccounts": {
         secret: JSON.stringify({
           dedicated: { url: dedicated.vcaUrl, user: dedicated.vcaUser, password: dedicated.vcaPassword },

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { RunningEmulator, startEmulator } from "../../emulator";
 import { LocalStack, REPO_ROOT } from "../../scripts/local-stack";
-import { defaultConfig, engineOrSkip } from "./helpers";
+import { cloudConfig, commerceConfig, defaultConfig, engineOrSkip, vcaConfig } from "./helpers";
 
 const run = promisify(execFile);
 const npm = (cwd: string, ...args: string[]) =>
@@ -191,21 +191,11 @@ describe("upgrading from the previous release", function () {
       commerce: { fulfilmentDelayMs: 3_600_000 },
     });
     stack = await LocalStack.create({ engineBin, projectDir: program, stackName: "upgrade" });
-    const onDemand = emulator.vcaAccounts.default;
     await stack.setAllConfig({
       ...defaultConfig(emulator),
-      "vcpp:cspUrl": emulator.cspUrl,
-      "vcpp:cspApiToken": { secret: emulator.cspApiToken },
-      "vcpp:usageInsightUrl": emulator.usageInsightUrl,
-      "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
-      "vcpp:commerceTokenUrl": emulator.commerceTokenUrl,
-      "vcpp:commerceUrl": emulator.commerceUrl,
-      "vcpp:commerceClientId": emulator.commerceClientId,
-      "vcpp:commerceClientSecret": { secret: emulator.commerceClientSecret },
-      "vcpp:commerceOrderJournal": join(work, "orders.jsonl"),
-      "vcpp:vcaUrl": onDemand.vcaUrl,
-      "vcpp:vcaUser": onDemand.vcaUser,
-      "vcpp:vcaPassword": { secret: onDemand.vcaPassword },
+      ...cloudConfig(emulator),
+      ...commerceConfig(emulator, join(work, "orders.jsonl")),
+      ...vcaConfig(emulator),
       vcenterPassword: { secret: "vcenter-pw" },
       vcdaPassword: { secret: "vcda-pw" },
     });

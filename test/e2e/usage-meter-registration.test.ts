@@ -1,16 +1,10 @@
 import { strict as assert } from "node:assert";
 import { changedInputs } from "../../scripts/local-stack";
 import { RunningEmulator } from "../../emulator";
-import { defaultConfig, E2eStack, leaksOutsideEngineTracing, nameOf } from "./helpers";
+import { cloudConfig, defaultConfig, E2eStack, leaksOutsideEngineTracing, nameOf } from "./helpers";
 
 /** The quickstart's config plus the Cloud Partner Navigator keys, the API token as a secret. */
-const cloudConfig = (emulator: RunningEmulator) => ({
-  ...defaultConfig(emulator),
-  "vcpp:cspUrl": emulator.cspUrl,
-  "vcpp:cspApiToken": { secret: emulator.cspApiToken },
-  "vcpp:usageInsightUrl": emulator.usageInsightUrl,
-  "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
-});
+const quickstartAndCloud = (emulator: RunningEmulator) => ({ ...defaultConfig(emulator), ...cloudConfig(emulator) });
 
 const um = { usageMeter: "default", contractNumber: "12345678", label: "um-lyon", meteringMode: "TEST" };
 
@@ -29,7 +23,7 @@ describe("UsageMeterRegistration through the real Pulumi engine", function () {
   before(async function () {
     e2e = await E2eStack.start(this, {
       emulator: { usageInsight: { registrationDelayMs: 1_500 } },
-      config: cloudConfig,
+      config: quickstartAndCloud,
     });
   });
   after(async () => e2e?.dispose());

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunningEmulator } from "../../emulator";
 import { CommandResult } from "../../scripts/local-stack";
-import { defaultConfig, E2eStack, nameOf } from "./helpers";
+import { commerceConfig, defaultConfig, E2eStack, nameOf } from "./helpers";
 import { killProcessTree, processTree } from "./processes";
 
 const ORDER_PATH = "/vcpp-commerce/v1/m3/api/vcpp/order";
@@ -43,11 +43,7 @@ describe("VcppOrder through the real Pulumi engine", function () {
       emulator: { commerce: { fulfilmentDelayMs: 3_600_000 } },
       config: (emulator: RunningEmulator) => ({
         ...defaultConfig(emulator),
-        "vcpp:commerceTokenUrl": emulator.commerceTokenUrl,
-        "vcpp:commerceUrl": emulator.commerceUrl,
-        "vcpp:commerceClientId": emulator.commerceClientId,
-        "vcpp:commerceClientSecret": { secret: emulator.commerceClientSecret },
-        "vcpp:commerceOrderJournal": join(journalDir, "orders.jsonl"),
+        ...commerceConfig(emulator, join(journalDir, "orders.jsonl")),
       }),
     });
   });

@@ -74,6 +74,14 @@ describe("examples/fleet inventory", () => {
     assert.match(message, /sites\.1\.registration\.meteringMode: .*"TEST"\|"PRODUCTION"/);
   });
 
+  it("refuses a product type the package does not meter (the package's own PRODUCT_TYPES)", async () => {
+    const message = await refusal({
+      cloudPartnerNavigator: navigator,
+      sites: [{ ...amsterdam, products: [{ ...amsterdam.products[0], productType: "vcenter" }] }],
+    });
+    assert.match(message, /sites\.0\.products\.0\.productType: .*"vCenter"/);
+  });
+
   it("refuses a site named twice, and a product named twice within a site", async () => {
     const vcenter = amsterdam.products[0];
     const message = await refusal({
