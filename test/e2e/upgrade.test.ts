@@ -1,14 +1,16 @@
 /**
- * Upgrade safety: a stack created with the previous release (its git tag, the version in
- * CHANGELOG.md before the current one) is switched to the current tree's package, and the engine
- * must see nothing to do: `pulumi preview` plans no change and `pulumi refresh` finds no difference. Both packages are
- * packed and installed into a consumer program with npm, as a user upgrades. What makes it hold is
- * the serialized provider (resources/shim.ts): state keeps only a `require` of the installed
- * package, so a change of an output's shape or of an input's normal form shows up here.
+ * Upgrade safety: a stack created with the previous release (the version in CHANGELOG.md before the
+ * current one) is switched to the current tree's package, and the engine must see nothing to do:
+ * `pulumi preview` plans no change and `pulumi refresh` finds no difference. Both packages are
+ * installed into a consumer program with npm, as a user upgrades: the previous one from the tarball
+ * kept in test/fixtures/releases when it was cut (what `npm publish` sent), the current one packed
+ * from the tree. What makes it hold is the serialized provider (resources/shim.ts): state keeps only
+ * a `require` of the installed package, so a change of an output's shape or of an input's normal
+ * form shows up here.
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { access, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -21,47 +23,38 @@ const npm = (cwd: string, ...args: string[]) =>
   run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, maxBuffer: 64 * 1024 * 1024 });
 const readJson = async (file: string) => JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
 
+/** Where each release's tarball is kept, so that the test needs neither git history nor a registry. */
+const RELEASES = join(REPO_ROOT, "test", "fixtures", "releases");
+
 /**
- * The release the current tree upgrades from, as its git tag: CHANGELOG.md's second section (the
+ * The release the current tree upgrades from, and its tarball: CHANGELOG.md's second section (the
  * first is package.json's version, the one being prepared or just cut).
  */
-async function previousReleaseTag(): Promise<string> {
+async function previousRelease(): Promise<{ version: string; tarball: string }> {
   const current = String((await readJson(join(REPO_ROOT, "package.json"))).version);
   const changelog = await readFile(join(REPO_ROOT, "CHANGELOG.md"), "utf8");
   const versions = [...changelog.matchAll(/^## \[(\d+\.\d+\.\d+)\]/gm)].map((m) => m[1]);
   assert.equal(versions[0], current, "CHANGELOG.md's newest section is not package.json's version");
   const released = versions.slice(1);
   assert.ok(released.length > 0, "CHANGELOG.md names no release before " + current);
-  const tag = `v${released[0]}`;
-  const found = await run("git", ["-C", REPO_ROOT, "rev-parse", "--verify", "--quiet", `${tag}^{commit}`]).catch(
-    () => undefined,
+  const version = released[0];
+  const tarball = join(RELEASES, `pulumi-vcpp-${version}.tgz`);
+  await access(tarball).catch(() =>
+    assert.fail(
+      `The upgrade test installs the previous release from ${tarball}, which is missing. Cutting a ` +
+        `release keeps its tarball there (README, "Cutting a release"): from its tag, ` +
+        `git checkout v${version} && npm ci && npm pack --pack-destination test/fixtures/releases.`,
+    ),
   );
-  assert.ok(
-    found,
-    `The upgrade test builds the previous release from git tag ${tag}, which this clone does not have ` +
-      `(a shallow clone, or one made without tags). Fetch it: git fetch --tags (in a shallow clone: git fetch --unshallow --tags).`,
-  );
-  return tag;
+  return { version, tarball };
 }
 
 /**
- * Builds and packs the package whose sources are in `dir` with `tsconfig.build.json`, as `prepare`
- * does, into `destination`. Its node_modules are the repository's when its lockfile pins the same
- * packages (no download, seconds), else its own `npm ci`.
+ * Builds and packs the current tree, copied to `dir`, with `tsconfig.build.json` as `prepare`
+ * does, into `destination`; its node_modules are the repository's (the same lockfile).
  */
 async function pack(dir: string, destination: string): Promise<string> {
-  // The installed versions only: a package moved between dependencies and devDependencies is the same install.
-  const lock = async (root: string) => {
-    const packages = (await readJson(join(root, "package-lock.json"))).packages as Record<string, { version?: string }>;
-    return JSON.stringify(
-      Object.entries(packages)
-        .filter(([path]) => path !== "")
-        .map(([path, p]) => [path, p.version]),
-    );
-  };
-  if ((await lock(dir)) === (await lock(REPO_ROOT)))
-    await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
-  else await npm(dir, "ci", "--ignore-scripts");
+  await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
   await run(process.execPath, [
     join(dir, "node_modules", "typescript", "bin", "tsc"),
     "-p",
@@ -152,15 +145,13 @@ describe("upgrading from the previous release", function () {
   });
 
   it("a stack created with the previous release previews no change and refreshes no difference with the current package", async function () {
-    const tag = await previousReleaseTag();
+    const previous = await previousRelease();
     const engineBin = await engineOrSkip(this);
     work = await mkdtemp(join(tmpdir(), "vcpp-upgrade-"));
-    const [previous, current, program] = ["previous", "current", "program"].map((d) => join(work, d));
-    await Promise.all([previous, current, program].map((d) => mkdir(d)));
+    const [current, program] = ["current", "program"].map((d) => join(work, d));
+    await Promise.all([current, program].map((d) => mkdir(d)));
 
-    // The previous release from its tag; the current tree as it is on disk (committed or not).
-    await run("git", ["-C", REPO_ROOT, "archive", "--format=tar", "-o", join(work, "previous.tar"), tag]);
-    await run("tar", ["-xf", join(work, "previous.tar"), "-C", previous]);
+    // The current tree as it is on disk (committed or not).
     const tracked = (
       await run("git", ["-C", REPO_ROOT, "ls-files", "--cached", "--others", "--exclude-standard"])
     ).stdout
@@ -169,7 +160,6 @@ describe("upgrading from the previous release", function () {
     // A tracked file deleted from the work tree is not part of it: nothing to copy.
     for (const file of tracked)
       await cp(join(REPO_ROOT, file), join(current, file), { force: true }).catch(() => undefined);
-    const previousTarball = await pack(previous, work);
     const currentTarball = await pack(current, work);
 
     const pulumiVersion = (await readJson(join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json")))
@@ -180,9 +170,9 @@ describe("upgrading from the previous release", function () {
     );
     await writeFile(join(program, "Pulumi.yaml"), "name: vcpp-upgrade\nruntime: nodejs\nmain: index.js\n");
     await writeFile(join(program, "index.js"), PROGRAM);
-    await npm(program, "install", previousTarball);
+    await npm(program, "install", previous.tarball);
     const installed = () => readJson(join(program, "node_modules", "pulumi-vcpp", "package.json"));
-    assert.equal((await installed()).version, tag.slice(1));
+    assert.equal((await installed()).version, previous.version);
 
     // Orders stay pending: a fulfilment between the up and the refresh would be a real change, not the upgrade's.
     emulator = await startEmulator({
