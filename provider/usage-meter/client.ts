@@ -222,19 +222,6 @@ export class UsageMeterClient {
     this.recordFlags({ proxyInUse: spec.type !== "none" });
   }
 
-  async listProducts(productType?: ProductType): Promise<Product[]> {
-    return this.http.request(
-      {
-        operation: "list products",
-        method: "GET",
-        path: "product",
-        searchParams: productType ? { productType } : undefined,
-        schema: z.array(productSchema),
-      },
-      this.auth,
-    );
-  }
-
   /**
    * The products of a type, one `GET /product?productType=` shared by every caller of the
    * process (see SharedReads). The appliance's own 502 ("no such product") is read as none.

@@ -59,15 +59,15 @@ describe("UsageMeterClient", () => {
     it("logs in once (4.x session) for 10 clients of the same appliance and user, however concurrent", async () => {
       const e = await start();
       const clients = Array.from({ length: 10 }, () => clientOf(e));
-      await Promise.all(clients.map((c) => c.listProducts()));
+      await Promise.all(clients.map((c) => c.agentInfo()));
       assert.equal(e.admin.appliance().logins, 1);
-      assert.equal(requestsTo(e, "GET", "/product").length, 10);
+      assert.equal(requestsTo(e, "GET", "/agent_info").length, 10);
     });
 
     it("logs in with HTTP Basic and uses a bearer token on a 9.x appliance", async () => {
       const e = await start({ nine: { version: "9" } });
       const client = clientOf(e, "nine");
-      assert.deepEqual(await client.listProducts(), []);
+      assert.deepEqual(await client.products("VCAV"), []);
       assert.equal((await client.agentInfo()).major_version, 9);
       assert.equal(e.admin.appliance("nine").logins, 1);
       assert.deepEqual(
@@ -78,8 +78,8 @@ describe("UsageMeterClient", () => {
 
     it("logs in again separately for another user or a changed password", async () => {
       const e = await start();
-      await clientOf(e).listProducts();
-      const error = await rejectionOf(clientOf(e, "default", { password: "um-unit-changed-pw" }).listProducts());
+      await clientOf(e).agentInfo();
+      const error = await rejectionOf(clientOf(e, "default", { password: "um-unit-changed-pw" }).agentInfo());
       assert.equal(error.status, 401);
       assert.equal(requestsTo(e, "POST", "/login").length, 2);
     });
@@ -87,13 +87,13 @@ describe("UsageMeterClient", () => {
     it("after the session expires: one 401, exactly one re-login, and the request is repeated once", async () => {
       const e = await start();
       const client = clientOf(e);
-      await client.listProducts();
+      await client.agentInfo();
       e.admin.expireSessions();
       e.admin.clearRequests();
-      await client.listProducts();
+      await client.agentInfo();
       assert.deepEqual(
         e.requests.map((r) => `${r.method} ${r.path.replace(/^.*\/api\/v1/, "")} ${r.status}`),
-        ["GET /product 401", "POST /login 202", "GET /product 200"],
+        ["GET /agent_info 401", "POST /login 202", "GET /agent_info 200"],
       );
       assert.equal(e.admin.appliance().logins, 2);
     });
@@ -101,31 +101,31 @@ describe("UsageMeterClient", () => {
     it("after the session expires, 10 concurrent calls cause one re-login", async () => {
       const e = await start();
       const clients = Array.from({ length: 10 }, () => clientOf(e));
-      await clients[0].listProducts();
+      await clients[0].agentInfo();
       e.admin.expireSessions();
-      await Promise.all(clients.map((c) => c.listProducts()));
+      await Promise.all(clients.map((c) => c.agentInfo()));
       assert.equal(e.admin.appliance().logins, 2);
     });
 
     it("a second 401 after the re-login surfaces as an error, with the credentials hint", async () => {
       const e = await start();
       const client = clientOf(e);
-      await client.listProducts();
+      await client.agentInfo();
       e.admin.injectFault({
         method: "GET",
-        pathIncludes: "/product",
+        pathIncludes: "/agent_info",
         status: 401,
         body: { errCode: "GW_LOGIN_REQUIRED", errMessage: "Login is required" },
         times: 2,
       });
       e.admin.clearRequests();
-      const error = await rejectionOf(client.listProducts());
+      const error = await rejectionOf(client.agentInfo());
       assert.ok(error instanceof ServiceError);
       assert.equal(error.status, 401);
       assert.equal(error.errCode, "GW_LOGIN_REQUIRED");
       assert.match(
         error.message,
-        /^Usage Meter: list products failed \(GET \/um\/default\/api\/v1\/product\): 401 GW_LOGIN_REQUIRED: Login is required\. The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword/,
+        /^Usage Meter: read appliance identity failed \(GET \/um\/default\/api\/v1\/agent_info\): 401 GW_LOGIN_REQUIRED: Login is required\. The appliance refused the credentials: check vcpp:usageMeterUser and vcpp:usageMeterPassword/,
       );
       assert.deepEqual(
         e.requests.map((r) => r.method),
@@ -136,7 +136,7 @@ describe("UsageMeterClient", () => {
     it("a wrong password fails with 401, the hint, and no trace of the password", async () => {
       const e = await start();
       const password = "um-unit-wrong-password";
-      const error = await rejectionOf(clientOf(e, "default", { password }).listProducts());
+      const error = await rejectionOf(clientOf(e, "default", { password }).agentInfo());
       assert.ok(error instanceof ServiceError);
       assert.equal(error.status, 401);
       assert.equal(error.operation, "log in");
@@ -148,7 +148,7 @@ describe("UsageMeterClient", () => {
     it("a login refused with 503 is retried (a second session is harmless)", async () => {
       const e = await start();
       e.admin.injectFault({ method: "POST", pathIncludes: "/login", status: 503 });
-      await clientOf(e).listProducts();
+      await clientOf(e).agentInfo();
       assert.deepEqual(
         requestsTo(e, "POST", "/login").map((r) => r.status),
         [503, 202],
@@ -159,12 +159,12 @@ describe("UsageMeterClient", () => {
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
       const e = await start({ nine: { version: "9", sessionTtlMs: 5 * 60_000 } });
       const client = clientOf(e, "nine");
-      await client.listProducts();
+      await client.agentInfo();
       clock.tick(3 * 60_000);
-      await client.listProducts();
+      await client.agentInfo();
       assert.equal(e.admin.appliance("nine").logins, 1, "a token with 2 minutes left is kept");
       clock.tick(61_000);
-      await client.listProducts();
+      await client.agentInfo();
       assert.equal(e.admin.appliance("nine").logins, 2, "a token with under a minute left is renewed");
       assert.ok(e.requests.every((r) => r.status !== 401));
     });
@@ -172,7 +172,9 @@ describe("UsageMeterClient", () => {
     describe("what the login sends", () => {
       async function loginServer(answer: unknown) {
         return (server = await startServer((req) =>
-          req.path.endsWith("/login") ? { status: 202, body: answer } : { body: [] },
+          req.path.endsWith("/login")
+            ? { status: 202, body: answer }
+            : { body: { uuid: "um-unit-uuid", major_version: 4, minor_version: 6 } },
         ));
       }
       const client = (s: TestServer, apiVersion: UsageMeterConnection["apiVersion"], password = "um-unit-login-pw") =>
@@ -184,7 +186,7 @@ describe("UsageMeterClient", () => {
 
       it("4.x: the credentials in the JSON body only, then the sessionId header", async () => {
         const s = await loginServer({ sessionid: "um-unit-session-4x" });
-        await client(s, "4").listProducts();
+        await client(s, "4").agentInfo();
         const [login, list] = s.requests;
         assert.equal(login.path, "/api/v1/login");
         assert.deepEqual(JSON.parse(login.body), { user: "usagemeter", password: "um-unit-login-pw" });
@@ -196,7 +198,7 @@ describe("UsageMeterClient", () => {
         const s = await loginServer({
           accessToken: { tokenValue: "um-unit-token-9x", expiresAt: Date.now() + 3_600_000 },
         });
-        await client(s, "9").listProducts();
+        await client(s, "9").agentInfo();
         const [login, list] = s.requests;
         assert.equal(login.body, "");
         assert.equal(login.headers.authorization, basic("um-unit-login-pw"));
@@ -206,7 +208,7 @@ describe("UsageMeterClient", () => {
 
       it("auto: both, and the answer decides", async () => {
         const s = await loginServer({ sessionid: "um-unit-session-auto" });
-        await client(s, "auto").listProducts();
+        await client(s, "auto").agentInfo();
         const [login, list] = s.requests;
         assert.deepEqual(JSON.parse(login.body), { user: "usagemeter", password: "um-unit-login-pw" });
         assert.equal(login.headers.authorization, basic("um-unit-login-pw"));
@@ -215,7 +217,7 @@ describe("UsageMeterClient", () => {
 
       it("an answer with neither a session nor a token is BAD_RESPONSE", async () => {
         const s = await loginServer({ data_usage_acceptance: true });
-        const error = await rejectionOf(client(s, "auto").listProducts());
+        const error = await rejectionOf(client(s, "auto").agentInfo());
         assert.equal(error.code, "BAD_RESPONSE");
         assert.match(error.message, /has neither sessionid \(4\.x\) nor accessToken \(9\.x\)/);
       });
@@ -231,7 +233,7 @@ describe("UsageMeterClient", () => {
                 body: { errCode: "GW_REQ_KEY", errMessage: `session ${sid} of usagemeter/${password} lacks a key` },
               },
         );
-        const error = await rejectionOf(client(server, "4", password).listProducts());
+        const error = await rejectionOf(client(server, "4", password).agentInfo());
         const shown = `${error.message} ${error.stack} ${JSON.stringify(error)}`;
         assert.ok(!shown.includes(sid) && !shown.includes(password), shown);
         assert.match(error.message, /session \[REDACTED\] of usagemeter\/\[REDACTED\]/);
@@ -249,11 +251,11 @@ describe("UsageMeterClient", () => {
         [1, "vcda.example.com", 443, "VCAV", "Warn"],
       );
       assert.deepEqual(
-        (await client.listProducts()).map((p) => p.id),
+        (await client.products("VCAV")).map((p) => p.id),
         [1],
       );
       assert.deepEqual(
-        (await client.listProducts("VCD")).map((p) => p.id),
+        (await client.products("VCD")).map((p) => p.id),
         [],
       );
       assert.equal(requestsTo(e, "GET", "/product").at(-1)?.query, "?productType=VCD");
@@ -310,7 +312,7 @@ describe("UsageMeterClient", () => {
       const client = clientOf(e);
       await client.registerProduct(vcda);
       e.admin.injectFault({ method: "GET", pathIncludes: "/product", status: 503, times: 2 });
-      assert.equal((await client.listProducts()).length, 1);
+      assert.equal((await client.products("VCAV")).length, 1);
       assert.deepEqual(
         requestsTo(e, "GET", "/product").map((r) => r.status),
         [503, 503, 200],
@@ -471,7 +473,7 @@ describe("UsageMeterClient", () => {
         apiVersion: "4",
         tls: {},
       });
-      const error = await rejectionOf(client.listProducts());
+      const error = await rejectionOf(client.products("VCAV"));
       assert.equal(error.code, "BAD_RESPONSE");
       assert.match(error.message, /\[0\]\.port: /);
     });
