@@ -157,6 +157,8 @@ export class HostLimit {
   max: number;
   private successes = 0;
   private shrunkAt = -Infinity;
+  /** Whether this throttling episode was said at info level. */
+  private announced = false;
 
   constructor(
     readonly host: string,
@@ -181,19 +183,26 @@ export class HostLimit {
     return this.limit(fn);
   }
 
-  /** A 429 to a request sent at `sentAt` (epoch ms). */
-  throttled(sentAt: number): void {
+  /**
+   * A 429 from `service` to a request sent at `sentAt` (epoch ms). Said once per episode (until
+   * the limit is back at its cap); the further halvings of the same episode are debug lines.
+   */
+  throttled(sentAt: number, service: string): void {
     this.successes = 0;
     if (sentAt < this.shrunkAt || this.limit.concurrency === 1) return;
     this.shrunkAt = this.now();
     this.limit.concurrency = Math.max(1, Math.floor(this.limit.concurrency / 2));
-    log.info(`${this.host} is throttling requests (429): at most ${this.limit.concurrency} in flight for now`);
+    const message = `${service} at ${this.host} is throttling requests (429): at most ${this.limit.concurrency} in flight until it recovers`;
+    if (this.announced) return log.debug(message);
+    this.announced = true;
+    log.info(message);
   }
 
   succeeded(): void {
     if (this.limit.concurrency >= this.max || ++this.successes < this.limit.concurrency) return;
     this.successes = 0;
     this.limit.concurrency++;
+    if (this.limit.concurrency >= this.max) this.announced = false;
   }
 }
 
@@ -279,7 +288,7 @@ export class HttpClient {
         if (response.statusCode < 500) limit.succeeded();
         return response;
       }
-      limit.throttled(response.timings?.start ?? Date.now());
+      limit.throttled(response.timings?.start ?? Date.now(), this.endpoint.service);
       const delay = this.throttledDelay(response, attempt);
       if (delay === undefined) return response;
       log.debug(

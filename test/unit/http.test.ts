@@ -375,7 +375,11 @@ describe("HttpClient", () => {
       // At a steady 8 in flight, 6 of every 8 would be refused again and again (hundreds of 429s);
       // slowed down, a call is refused less than once on average.
       assert.ok(throttled < 40, `${throttled} requests were throttled`);
-      assert.ok(logs.info.calledWithMatch(/is throttling requests \(429\): at most \d in flight/));
+      assert.ok(
+        logs.info.calledWithMatch(
+          /^Widget Service at 127\.0\.0\.1:\d+ is throttling requests \(429\): at most \d in flight/,
+        ),
+      );
     });
   });
 
@@ -392,7 +396,7 @@ describe("HttpClient", () => {
       const seen = [];
       for (let i = 0; i < 6; i++) {
         clock.now += 100;
-        host.throttled(clock.now);
+        host.throttled(clock.now, "Usage Meter");
         seen.push(host.current);
       }
       assert.deepEqual(seen, [8, 4, 2, 1, 1, 1]);
@@ -402,17 +406,17 @@ describe("HttpClient", () => {
       const { host, clock } = hostLimit(16);
       const sentTogether = clock.now;
       clock.now += 100;
-      host.throttled(sentTogether);
-      host.throttled(sentTogether);
-      host.throttled(sentTogether + 50);
+      host.throttled(sentTogether, "Usage Meter");
+      host.throttled(sentTogether, "Usage Meter");
+      host.throttled(sentTogether + 50, "Usage Meter");
       assert.equal(host.current, 8);
-      host.throttled(clock.now + 1);
+      host.throttled(clock.now + 1, "Usage Meter");
       assert.equal(host.current, 4, "a request sent after the halving that is refused again halves it again");
     });
 
     it("grows back by one after as many successes in a row as the limit, up to the configured cap", () => {
       const { host, clock } = hostLimit(4);
-      host.throttled(clock.now);
+      host.throttled(clock.now, "Usage Meter");
       assert.equal(host.current, 2);
       host.succeeded();
       assert.equal(host.current, 2, "one success is not enough at 2");
@@ -424,12 +428,26 @@ describe("HttpClient", () => {
       assert.equal(host.current, 4, "never above vcpp:maxConcurrentRequests");
     });
 
+    it("says a throttling episode once at info level, and again only after it recovered to the cap", () => {
+      const { host, clock } = hostLimit(4);
+      for (let i = 0; i < 3; i++) host.throttled(++clock.now, "Usage Meter");
+      assert.equal(host.current, 1);
+      assert.deepEqual(
+        logs.info.args.map(([message]) => message),
+        ["Usage Meter at appliance:443 is throttling requests (429): at most 2 in flight until it recovers"],
+      );
+      for (let i = 0; i < 10; i++) host.succeeded();
+      assert.equal(host.current, 4);
+      host.throttled(++clock.now, "Usage Meter");
+      assert.equal(logs.info.callCount, 2, "a new episode is said again");
+    });
+
     it("starts counting successes again after a 429", () => {
       const { host, clock } = hostLimit(8);
-      host.throttled(clock.now);
+      host.throttled(clock.now, "Usage Meter");
       for (let i = 0; i < 3; i++) host.succeeded();
       clock.now += 100;
-      host.throttled(clock.now);
+      host.throttled(clock.now, "Usage Meter");
       assert.equal(host.current, 2);
       host.succeeded();
       assert.equal(host.current, 2);
