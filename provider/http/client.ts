@@ -131,6 +131,9 @@ const loadGot = () => (gotModule ??= import("got"));
 
 const limiters = new Map<string, Promise<HostLimit>>();
 
+/** The advice Node appends to an untrusted certificate's message, for its own command line. */
+const NODE_SYSTEM_CA_ADVICE = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/;
+
 /**
  * One limit per host, shared by every client in the process, so the cap holds across resources;
  * a client configured with another cap (a new configure) sets it.
@@ -365,7 +368,9 @@ export class HttpClient {
           ? // A trusted certificate of another name: a CA would not help, the URL's host name would.
             `The server's TLS certificate is issued for ${issuedFor ?? "other names"}, not for ${new URL(this.endpoint.baseUrl).hostname}: use one of its names in the URL, or, for a test appliance only, set vcpp:insecureSkipTlsVerify`
           : "The server's TLS certificate is not trusted: add its CA (PEM) to vcpp:caCertificates, or, for a test appliance only, set vcpp:insecureSkipTlsVerify";
-    const detail = `no answer (${networkCode}: ${err.message ?? "unknown error"})`;
+    // Node 23+ suggests its own flag for some TLS failures; the hint says what to do here instead.
+    const reason = (err.message ?? "unknown error").replace(NODE_SYSTEM_CA_ADVICE, "");
+    const detail = `no answer (${networkCode}: ${reason})`;
     return new ServiceError({ call: this.describe(call), detail, code, hint, networkCode, cause: err.cause });
   }
 

@@ -71,6 +71,7 @@ describe("TLS for every service", () => {
         assert.equal(error.code, "TLS");
         assert.match(error.message, service);
         assert.match(error.message, /TLS certificate is not trusted: add its CA \(PEM\) to vcpp:caCertificates/);
+        assert.doesNotMatch(error.message, /--use-system-ca/, "Node's advice for its own command line is left out");
         // The handshake failed: the server never saw the request.
         assert.deepEqual(emulator.requests, []);
       }));
