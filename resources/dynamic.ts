@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ResourceError, VcppError } from "../provider/errors";
+import { registerSecret } from "../provider/redact";
 import { ClientRegistry } from "../provider/registry";
 import { MeteredProductProvider } from "./metered-product";
 import { ProxyConfigProvider } from "./proxy-config";
@@ -11,10 +12,11 @@ import { VcaUserProvider } from "./vca-user";
 import { VcppOrderProvider } from "./vcpp-order";
 import type { ProviderKind } from "./shim";
 import { UsageMeterRegistrationProvider } from "./usage-meter-registration";
+import type { KindProvider } from "./validation";
 
 const context = new ClientRegistry();
 
-const providers: Record<ProviderKind, Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>> = {
+const providers: Record<ProviderKind, KindProvider> = {
   MeteredProduct: new MeteredProductProvider(context),
   ProxyConfig: new ProxyConfigProvider(context),
   VcaUser: new VcaUserProvider(context),
@@ -28,17 +30,36 @@ export function provider(kind: ProviderKind): Required<pulumi.dynamic.ResourcePr
     const message = `pulumi-vcpp has no provider for ${kind}: the state was written by another version of the package`;
     throw new ResourceError({ resource: kind, code: "UNKNOWN_RESOURCE_KIND", message });
   }
-  // Every method the shim calls, each reporting its expected failures once (see `reported`).
   return {
     /** The engine sends the whole stack config, decrypted; only `vcpp:*` keys are read. */
     configure: (req) => reported(async () => context.configure((key) => req.config.get(`vcpp:${key}`))),
-    check: (olds, news) => reported(() => implementation.check(olds, news)),
-    diff: (id, olds, news) => reported(() => implementation.diff(id, olds, news)),
-    create: (inputs) => reported(() => implementation.create(inputs)),
-    read: (id, props) => reported(() => implementation.read(id, props)),
-    update: (id, olds, news) => reported(() => implementation.update(id, olds, news)),
-    delete: (id, props) => reported(() => implementation.delete(id, props)),
+    ...guarded(implementation),
   };
+}
+
+/**
+ * Every method the shim calls, as the engine calls it: the credentials among its arguments (inputs
+ * or state) registered for redaction first, and its expected failures reported once (`reported`).
+ */
+export function guarded(implementation: KindProvider): Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> {
+  const call = <T>(values: object[], method: () => Promise<T>) =>
+    reported(() => {
+      for (const value of values) registerSecrets(value, implementation.secretFields ?? []);
+      return method();
+    });
+  return {
+    check: (olds, news) => call([olds, news], () => implementation.check(olds, news)),
+    diff: (id, olds, news) => call([olds, news], () => implementation.diff(id, olds, news)),
+    create: (inputs) => call([inputs], () => implementation.create(inputs)),
+    read: (id, props) => call([props], () => implementation.read(id, props)),
+    update: (id, olds, news) => call([olds, news], () => implementation.update(id, olds, news)),
+    delete: (id, props) => call([props], () => implementation.delete(id, props)),
+  };
+}
+
+function registerSecrets(values: object | undefined, secretFields: readonly string[]): void {
+  const record = (values ?? {}) as Record<string, unknown>;
+  for (const field of secretFields) if (typeof record[field] === "string") registerSecret(record[field]);
 }
 
 /*

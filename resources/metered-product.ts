@@ -16,7 +16,7 @@ import {
   isUnknown,
   nonEmpty,
   parseInputs,
-  registerSecrets,
+  KindProvider,
   port,
   Same,
   usageMeterChanged,
@@ -150,7 +150,9 @@ const CERTIFICATE_POLL_MS = 1_000;
 const CERTIFICATE_PROGRESS_MS = 5_000;
 
 /** @internal */
-export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
+export class MeteredProductProvider implements KindProvider {
+  readonly secretFields = SECRET_FIELDS;
+
   constructor(private readonly context: ServiceClients) {}
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
@@ -184,7 +186,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const args = parseInputs(meteredProductInputs, inputs, "MeteredProduct", SECRET_FIELDS);
+    const args = parseInputs(meteredProductInputs, inputs, "MeteredProduct");
     const client = this.context.usageMeter(args.usageMeter);
     const spec = toSpec(args);
     const { product, registeredNow } = await this.registerOrAdopt(client, spec);
@@ -194,7 +196,6 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async read(id: string, props: MeteredProductOutputs): Promise<pulumi.dynamic.ReadResult> {
-    registerSecrets(props, SECRET_FIELDS);
     const client = this.context.usageMeter(props.usageMeter);
     const product = await client.getProduct(props.productType, Number(id));
     if (!product) return { id: "", props: {} };
@@ -210,8 +211,7 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
     olds: MeteredProductOutputs,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    registerSecrets(olds, SECRET_FIELDS);
-    const args = parseInputs(meteredProductInputs, news, "MeteredProduct", SECRET_FIELDS);
+    const args = parseInputs(meteredProductInputs, news, "MeteredProduct");
     const client = this.context.usageMeter(args.usageMeter);
     const credentialsChanged = UPDATABLE_FIELDS.some((f) => olds[f] !== args[f]);
     const gone = (cause?: unknown) =>
@@ -239,7 +239,6 @@ export class MeteredProductProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async delete(id: string, props: MeteredProductOutputs): Promise<void> {
-    registerSecrets(props, SECRET_FIELDS);
     const client = this.context.usageMeter(props.usageMeter);
     const removed = await client.deleteProduct(props.productType, Number(id));
     if (!removed)

@@ -12,7 +12,7 @@ import {
   isUnknown,
   nonEmpty,
   parseInputs,
-  registerSecrets,
+  KindProvider,
   port,
   Same,
   usageMeterChanged,
@@ -116,7 +116,9 @@ const SECRET_FIELDS = ["password"];
 const DECLARED_FIELDS = ["type", "host", "port", "user", "password"] as const;
 
 /** @internal */
-export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
+export class ProxyConfigProvider implements KindProvider {
+  readonly secretFields = SECRET_FIELDS;
+
   constructor(private readonly context: ServiceClients) {}
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
@@ -135,14 +137,13 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const args = parseInputs(proxyConfigInputs, inputs, "ProxyConfig", SECRET_FIELDS);
+    const args = parseInputs(proxyConfigInputs, inputs, "ProxyConfig");
     const client = this.context.usageMeter(args.usageMeter);
     const outs = await apply(client, args);
     return { id: client.baseUrl, outs };
   }
 
   async read(id: string, props: ProxyConfigOutputs): Promise<pulumi.dynamic.ReadResult> {
-    registerSecrets(props, SECRET_FIELDS);
     const client = this.context.usageMeter(props.usageMeter);
     const outs = await observe(client, props);
     if (outs.proxyInUse && props.type === "none" && !outs.confirmed.includes("type")) {
@@ -159,13 +160,12 @@ export class ProxyConfigProvider implements pulumi.dynamic.ResourceProvider {
     _olds: ProxyConfigOutputs,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const args = parseInputs(proxyConfigInputs, news, "ProxyConfig", SECRET_FIELDS);
+    const args = parseInputs(proxyConfigInputs, news, "ProxyConfig");
     return { outs: await apply(this.context.usageMeter(args.usageMeter), args) };
   }
 
   /** Deleting the declaration restores a direct connection; the data usage acceptance is left as it is. */
   async delete(_id: string, props: ProxyConfigOutputs): Promise<void> {
-    registerSecrets(props, SECRET_FIELDS);
     await this.context.usageMeter(props.usageMeter).applyProxy({ type: "none" });
   }
 }

@@ -19,6 +19,7 @@ import {
   dropUndefined,
   inputsOf,
   isUnknown,
+  KindProvider,
   nonEmpty,
   parseInputs,
   Same,
@@ -164,7 +165,7 @@ const REGISTRATION_POLL_MS = 1_000;
 let warnedNoAgentsApi = false;
 
 /** @internal */
-export class UsageMeterRegistrationProvider implements pulumi.dynamic.ResourceProvider {
+export class UsageMeterRegistrationProvider implements KindProvider {
   constructor(private readonly context: ServiceClients) {}
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ServiceClients } from "../provider/registry";
-import { registerSecret } from "../provider/redact";
 import { formatPath, InputError } from "../provider/errors";
 import { DEFAULT_USAGE_METER } from "../provider/usage-meter/settings";
 import { CONTROL_CHARACTERS, requiredString } from "../provider/settings";
@@ -10,6 +9,15 @@ import { CONTROL_CHARACTERS, requiredString } from "../provider/settings";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
+
+/**
+ * A resource kind's provider as the shim runs it (resources/dynamic.ts). `secretFields` are the
+ * fields of its inputs and state that hold credentials: they are registered for redaction before
+ * each call, whatever the call, since a refresh or destroy runs in a process that never saw them.
+ */
+export interface KindProvider extends Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> {
+  readonly secretFields?: readonly string[];
+}
 
 /**
  * `check` for a resource: validates the inputs with its schema and reports each failure against
@@ -51,24 +59,12 @@ export function inputsOf(schema: z.ZodObject, outs: object): Record<string, unkn
   );
 }
 
-/**
- * Registers the credentials among a resource's values before any call, so that an error echoing
- * one is redacted: inputs, and the state `read`, `update` and `delete` get (a refresh or destroy
- * runs in a process that never saw the inputs).
- */
-export function registerSecrets(values: object, secretFields: string[]): void {
-  const record = values as Record<string, unknown>;
-  for (const field of secretFields) if (typeof record[field] === "string") registerSecret(record[field]);
-}
-
 /** Parses inputs that `check` accepted; a failure here means a value only became known at apply time. */
 export function parseInputs<S extends z.ZodType>(
   schema: S,
   inputs: Record<string, unknown>,
   resource: string,
-  secretFields: string[] = [],
 ): z.infer<S> {
-  registerSecrets(inputs, secretFields);
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
     throw InputError.fromZod(resource, parsed.error.issues);

@@ -8,7 +8,16 @@ import { VCA_ROLES, VcaRole } from "../provider/vcloud-air/roles";
 import { User } from "../provider/vcloud-air/schemas";
 import { DEFAULT_VCA_ACCOUNT } from "../provider/vcloud-air/settings";
 import { shimFor } from "./shim";
-import { checkInputs, dropUndefined, inputsOf, isUnknown, nonEmpty, parseInputs, Same } from "./validation";
+import {
+  checkInputs,
+  KindProvider,
+  dropUndefined,
+  inputsOf,
+  isUnknown,
+  nonEmpty,
+  parseInputs,
+  Same,
+} from "./validation";
 
 /** Inputs of a {@link VcaUser}. */
 export interface VcaUserArgs {
@@ -83,7 +92,7 @@ const REPLACING_FIELDS = ["vcaAccount", "userName"] as const;
 const UPDATABLE_FIELDS = ["email", "givenName", "familyName", "roles"] as const;
 
 /** @internal */
-export class VcaUserProvider implements pulumi.dynamic.ResourceProvider {
+export class VcaUserProvider implements KindProvider {
   constructor(private readonly context: ServiceClients) {}
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {

@@ -10,7 +10,16 @@ import { INSTANCE_PO_TYPES, PO_TYPES, PoType } from "../provider/commerce/po-typ
 import { OrderJournal } from "../provider/commerce/journal";
 import { OrderFeedEntry } from "../provider/commerce/types";
 import { shimFor } from "./shim";
-import { checkInputs, dropUndefined, isUnknown, nonEmpty, parseInputs, Same, UNKNOWN } from "./validation";
+import {
+  checkInputs,
+  KindProvider,
+  dropUndefined,
+  isUnknown,
+  nonEmpty,
+  parseInputs,
+  Same,
+  UNKNOWN,
+} from "./validation";
 
 /** The person an order is placed for: a user of the contract. */
 export interface OrderContact {
@@ -199,7 +208,7 @@ const describe = (args: Pick<VcppOrderInputs, "poType" | "contractNumber" | "ord
   `VcppOrder ${args.poType} on contract ${args.contractNumber} (orderKey ${args.orderKey})`;
 
 /** @internal */
-export class VcppOrderProvider implements pulumi.dynamic.ResourceProvider {
+export class VcppOrderProvider implements KindProvider {
   constructor(private readonly context: ServiceClients) {}
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { guarded } from "../../resources/dynamic";
 import { MeteredProductOutputs, MeteredProductProvider } from "../../resources/metered-product";
 import { UNKNOWN } from "../../resources/validation";
 import { ResourceError, ServiceError } from "../../provider/errors";
@@ -8,8 +9,9 @@ import { capturingLogs, checked, contextFor, requestsTo, withEmulator } from "..
 
 const vcda = { productType: "VCAV", host: "vcda.example.com", user: "root", password: "root-secret" };
 
+/** The provider as the shim runs it (credentials registered for redaction before each call). */
 const providerFor = (emulator: RunningEmulator, extra: Record<string, string> = {}) =>
-  new MeteredProductProvider(contextFor(emulator, extra));
+  guarded(new MeteredProductProvider(contextFor(emulator, extra)));
 /**
  * The provider of the next pulumi command, after a change made by hand: a new process, which
  * shares no read with the last (within one process, lists are shared for a while; see SharedReads).
@@ -17,7 +19,7 @@ const providerFor = (emulator: RunningEmulator, extra: Record<string, string> = 
 const nextCommand = (emulator: RunningEmulator) => providerFor(emulator);
 
 /** check, then create, as `pulumi up` does for a new resource. */
-async function createProduct(provider: MeteredProductProvider, news: Record<string, unknown>) {
+async function createProduct(provider: ReturnType<typeof providerFor>, news: Record<string, unknown>) {
   const inputs = await checked(provider, news);
   const created = await provider.create(inputs);
   return { inputs, id: created.id, outs: created.outs as MeteredProductOutputs };
@@ -32,7 +34,7 @@ const product = (emulator: RunningEmulator, id: string | number) => {
 describe("MeteredProduct against the emulator", () => {
   describe("check", () => {
     let emulator: RunningEmulator;
-    let provider: MeteredProductProvider;
+    let provider: ReturnType<typeof providerFor>;
     before(async () => {
       emulator = await startEmulator({ quiet: true });
       provider = providerFor(emulator);

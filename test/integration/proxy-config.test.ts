@@ -1,16 +1,18 @@
 import { strict as assert } from "node:assert";
+import { guarded } from "../../resources/dynamic";
 import { ProxyConfigOutputs, ProxyConfigProvider } from "../../resources/proxy-config";
 import { ServiceError } from "../../provider/errors";
 import { RunningEmulator, startEmulator } from "../../emulator";
 import { clearCredentials } from "../../provider/auth/token-source";
 import { capturingLogs, checked, contextFor, requestsTo, withEmulator } from "../helpers/emulator";
 
-const providerFor = (emulator: RunningEmulator) => new ProxyConfigProvider(contextFor(emulator));
+/** The provider as the shim runs it (credentials registered for redaction before each call). */
+const providerFor = (emulator: RunningEmulator) => guarded(new ProxyConfigProvider(contextFor(emulator)));
 const apiUrl = (emulator: RunningEmulator) => `${emulator.usageMeters.default.url}/api/v1`;
 const writes = (emulator: RunningEmulator) =>
   emulator.writes().map((r) => `${r.method} ${r.path.replace(/^.*\/api\/v1/, "")}`);
 
-async function createProxy(provider: ProxyConfigProvider, news: Record<string, unknown>) {
+async function createProxy(provider: ReturnType<typeof providerFor>, news: Record<string, unknown>) {
   const inputs = await checked(provider, news);
   const created = await provider.create(inputs);
   return { inputs, id: created.id, outs: created.outs as ProxyConfigOutputs };
@@ -23,7 +25,7 @@ const ALL_CONFIRMED = ["type", "host", "port", "user", "proxyInUse", "dataUsageA
 describe("ProxyConfig against the emulator", () => {
   describe("check", () => {
     let emulator: RunningEmulator;
-    let provider: ProxyConfigProvider;
+    let provider: ReturnType<typeof providerFor>;
     before(async () => {
       emulator = await startEmulator({ quiet: true });
       provider = providerFor(emulator);

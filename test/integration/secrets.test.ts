@@ -14,6 +14,7 @@ import { getVcaPlans, getVcaServices, getVcaVcloudSession } from "../../function
 import { VcppError } from "../../provider/errors";
 import { MeteredProductOutputs, MeteredProductProvider } from "../../resources/metered-product";
 import { ProxyConfigOutputs, ProxyConfigProvider } from "../../resources/proxy-config";
+import { guarded } from "../../resources/dynamic";
 import { contextFor, withEmulator } from "../helpers/emulator";
 
 function programConfig(emulator: RunningEmulator): void {
@@ -156,7 +157,7 @@ describe("Secrets in error paths, for every service", () => {
       assert.ok(!error.message.includes(session.slice(0, 8)), error.message);
     }));
 
-  it("a refresh or destroy, whose process knows a password only from state, redacts it from an echo", () =>
+  it("a refresh, update or destroy, whose process knows a password only from state, redacts it from an echo", () =>
     withEmulator(async (emulator) => {
       const context = contextFor(emulator);
       // Values no check or create of this process has seen: as in a new provider process.
@@ -171,23 +172,37 @@ describe("Secrets in error paths, for every service", () => {
         tkgmToken: fresh("tkgm-token"),
       } as unknown as MeteredProductOutputs;
       const proxy = { usageMeter: "default", type: "https", password: fresh("proxy") } as unknown as ProxyConfigOutputs;
+      // As the shim runs them: the engine's arguments are registered whatever the method.
+      const products = guarded(new MeteredProductProvider(context));
+      const proxies = guarded(new ProxyConfigProvider(context));
+      const newProxy = { usageMeter: "default", type: "https", host: "proxy.example.com", port: 3128, user: "u" };
       const echo = (text: string) => ({ status: 400, body: { errMessage: `refused ${text}` } });
       const secretsOf = `${product.password} ${product.tkgmToken}`;
       const attempts: [string, () => Promise<unknown>, object][] = [
         [
           "MeteredProduct read",
-          () => new MeteredProductProvider(context).read("7", product),
+          () => products.read("7", product),
           { method: "GET", pathIncludes: "/product", ...echo(secretsOf) },
         ],
         [
           "MeteredProduct delete",
-          () => new MeteredProductProvider(context).delete("7", product),
+          () => products.delete("7", product),
           { method: "DELETE", pathIncludes: "/product", ...echo(secretsOf) },
         ],
         [
           "ProxyConfig delete",
-          () => new ProxyConfigProvider(context).delete("um", proxy),
+          () => proxies.delete("um", proxy),
           { method: "PUT", pathIncludes: "/test_proxy", ...echo(String(proxy.password)) },
+        ],
+        [
+          "ProxyConfig update (the old password, only in state, echoed)",
+          () => proxies.update("um", proxy, { ...newProxy, password: fresh("new-proxy") }),
+          { method: "PUT", pathIncludes: "/test_proxy", ...echo(String(proxy.password)) },
+        ],
+        [
+          "MeteredProduct update (the old password and token, only in state, echoed)",
+          () => products.update("7", product, { ...product, password: fresh("new-password") }),
+          { method: "PUT", pathIncludes: "/product", ...echo(secretsOf) },
         ],
       ];
       for (const [operation, attempt, fault] of attempts) {
