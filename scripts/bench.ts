@@ -23,6 +23,7 @@ import {
   sweepReport,
 } from "./bench/report";
 import { seedsFlow, SeedsProduct } from "./bench/seeds-flow";
+import { cloudConfig, commerceConfig, usageMeterConfig } from "./emulator-config";
 import {
   EngineUnavailableError,
   installEngine,
@@ -201,21 +202,10 @@ function providerConfig(
   workDir: string,
   maxConcurrentRequests: number | undefined,
 ): Record<string, string | { secret: string }> {
-  const um = emulator.usageMeters.default;
   return {
-    "vcpp:usageMeterUrl": um.url,
-    "vcpp:usageMeterUser": um.user,
-    "vcpp:usageMeterPassword": { secret: um.password },
-    "vcpp:caCertificates": emulator.caPem,
-    "vcpp:cspUrl": emulator.cspUrl,
-    "vcpp:cspApiToken": { secret: emulator.cspApiToken },
-    "vcpp:usageInsightUrl": emulator.usageInsightUrl,
-    "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
-    "vcpp:commerceTokenUrl": emulator.commerceTokenUrl,
-    "vcpp:commerceUrl": emulator.commerceUrl,
-    "vcpp:commerceClientId": emulator.commerceClientId,
-    "vcpp:commerceClientSecret": { secret: emulator.commerceClientSecret },
-    "vcpp:commerceOrderJournal": join(workDir, "orders.jsonl"),
+    ...usageMeterConfig(emulator),
+    ...cloudConfig(emulator),
+    ...commerceConfig(emulator, join(workDir, "orders.jsonl")),
     ...(maxConcurrentRequests === undefined ? {} : { "vcpp:maxConcurrentRequests": String(maxConcurrentRequests) }),
     "vcpp-bench:productPassword": { secret: PRODUCT_PASSWORD },
   };

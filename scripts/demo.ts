@@ -8,6 +8,7 @@
 import { startEmulator, RunningEmulator } from "../emulator";
 import { join } from "node:path";
 import { changedInputs, installEngine, LocalStack, PreviewStep, REPO_ROOT, stopAllCommands } from "./local-stack";
+import { cloudConfig, usageMeterConfig } from "./emulator-config";
 
 const VCDA_HOST = "vcda.example.com";
 const VCENTER_HOST = "vcenter.example.com";
@@ -46,10 +47,7 @@ async function main(cleanups: Array<() => Promise<void>>): Promise<void> {
   const stack = await LocalStack.create({ engineBin, projectDir: REPO_ROOT, stackName: "demo" });
   cleanups.push(() => stack.dispose());
   await stack.setAllConfig({
-    "vcpp:usageMeterUrl": appliance.url,
-    "vcpp:usageMeterUser": appliance.user,
-    "vcpp:usageMeterPassword": { secret: appliance.password },
-    "vcpp:caCertificates": emulator.caPem,
+    ...usageMeterConfig(emulator),
     vcdaHost: VCDA_HOST,
     vcenterHost: VCENTER_HOST,
     vcdaPassword: { secret: "demo-vcda-root-password" },
@@ -116,14 +114,8 @@ async function registerAppliance(
   cleanups.push(() => stack.dispose());
   const appliance = emulator.usageMeters.default;
   await stack.setAllConfig({
-    "vcpp:usageMeterUrl": appliance.url,
-    "vcpp:usageMeterUser": appliance.user,
-    "vcpp:usageMeterPassword": { secret: appliance.password },
-    "vcpp:caCertificates": emulator.caPem,
-    "vcpp:cspUrl": emulator.cspUrl,
-    "vcpp:cspApiToken": { secret: emulator.cspApiToken },
-    "vcpp:usageInsightUrl": emulator.usageInsightUrl,
-    "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
+    ...usageMeterConfig(emulator),
+    ...cloudConfig(emulator),
     contractNumber: DEMO_CONTRACT,
   });
   say(

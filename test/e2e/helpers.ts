@@ -7,6 +7,7 @@ import type { Context } from "mocha";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
 import { EngineUnavailableError, installEngine, LocalStack, REPO_ROOT } from "../../scripts/local-stack";
 import { closeAfterFailure, stackConfigFor } from "../helpers/emulator";
+export { cloudConfig, commerceConfig, vcaConfig } from "../../scripts/emulator-config";
 import { killProcessTree, processesWithPulumiHome, waitFor } from "./processes";
 
 export const PROGRAM_DIR = join(REPO_ROOT, "test", "e2e", "program");
@@ -147,36 +148,6 @@ async function assertNoStrayProcesses(workDir: string): Promise<void> {
 /** Stack config pointing at the emulator's default appliance (the integration tests' config, as `vcpp:` keys). */
 export function defaultConfig(emulator: RunningEmulator): Record<string, string | { secret: string }> {
   return asStackConfig(stackConfigFor(emulator));
-}
-
-/** The Cloud Partner Navigator keys (CSP token exchange, Usage Insight, agents API), the API token as a secret. */
-export function cloudConfig(emulator: RunningEmulator): Record<string, string | { secret: string }> {
-  return {
-    "vcpp:cspUrl": emulator.cspUrl,
-    "vcpp:cspApiToken": { secret: emulator.cspApiToken },
-    "vcpp:usageInsightUrl": emulator.usageInsightUrl,
-    "vcpp:usageMeteringAgentsUrl": emulator.usageMeteringAgentsUrl,
-  };
-}
-
-/** The commerce keys, the client secret as a secret, the order journal at `journal`. */
-export function commerceConfig(
-  emulator: RunningEmulator,
-  journal: string,
-): Record<string, string | { secret: string }> {
-  return {
-    "vcpp:commerceTokenUrl": emulator.commerceTokenUrl,
-    "vcpp:commerceUrl": emulator.commerceUrl,
-    "vcpp:commerceClientId": emulator.commerceClientId,
-    "vcpp:commerceClientSecret": { secret: emulator.commerceClientSecret },
-    "vcpp:commerceOrderJournal": journal,
-  };
-}
-
-/** The `vcpp:vca*` keys of the emulator's default vCloud Air account (5.7), the password as a secret. */
-export function vcaConfig(emulator: RunningEmulator): Record<string, string | { secret: string }> {
-  const { vcaUrl, vcaUser, vcaPassword } = emulator.vcaAccounts.default;
-  return { "vcpp:vcaUrl": vcaUrl, "vcpp:vcaUser": vcaUser, "vcpp:vcaPassword": { secret: vcaPassword } };
 }
 
 /** `vcpp:` keys for provider config; the ones holding passwords as secrets. */

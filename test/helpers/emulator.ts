@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClientRegistry } from "../../provider/registry";
 import { clearCredentials } from "../../provider/auth/token-source";
 import { EmulatorOptions, LoggedRequest, RunningEmulator, startEmulator } from "../../emulator";
+import { forgetProgramClients } from "../../functions/program-clients";
+import { cloudConfig, commerceConfig, usageMeterConfig, vcaConfig } from "../../scripts/emulator-config";
 
 /**
  * Starts an emulator for the test and always closes it. A request no route handles fails the
@@ -33,6 +35,48 @@ export async function closeAfterFailure(emulator: RunningEmulator, failure: unkn
   } catch (unhandled) {
     if (failure instanceof Error) failure.message += `\n${(unhandled as Error).message}`;
   }
+}
+
+/**
+ * Every service's keys (`vcpp:` dropped, secrets plain) pointing at the emulator: its default
+ * appliance and vCloud Air account, and its others by name (`usageMeters`, `vcaAccounts`).
+ */
+export function everyServiceConfig(emulator: RunningEmulator): Record<string, string> {
+  const { default: _appliance, ...appliances } = emulator.usageMeters;
+  const { default: _account, ...accounts } = emulator.vcaAccounts;
+  const keys = {
+    ...usageMeterConfig(emulator),
+    ...cloudConfig(emulator),
+    ...commerceConfig(emulator),
+    ...vcaConfig(emulator),
+  };
+  return {
+    ...Object.fromEntries(
+      Object.entries(keys).map(([key, value]) => [
+        key.replace(/^vcpp:/, ""),
+        typeof value === "string" ? value : value.secret,
+      ]),
+    ),
+    usageMeters: JSON.stringify(
+      Object.fromEntries(
+        Object.entries(appliances).map(([name, a]) => [name, { url: a.url, user: a.user, password: a.password }]),
+      ),
+    ),
+    vcaAccounts: JSON.stringify(
+      Object.fromEntries(
+        Object.entries(accounts).map(([name, a]) => [
+          name,
+          { url: a.vcaUrl, user: a.vcaUser, password: a.vcaPassword },
+        ]),
+      ),
+    ),
+  };
+}
+
+/** Sets a program's config (`vcpp:` keys without the prefix) as `pulumi up` would, with no client kept from before. */
+export function setProgramConfig(config: Record<string, string>): void {
+  forgetProgramClients();
+  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`vcpp:${k}`, v])), []);
 }
 
 /** The stack config (`vcpp:` keys without the prefix) that points at the emulator's default appliance. */

@@ -15,34 +15,7 @@ import { VcppError } from "../../provider/errors";
 import { MeteredProductOutputs, MeteredProductProvider } from "../../resources/metered-product";
 import { ProxyConfigOutputs, ProxyConfigProvider } from "../../resources/proxy-config";
 import { guarded } from "../../resources/dynamic";
-import { contextFor, withEmulator } from "../helpers/emulator";
-
-function programConfig(emulator: RunningEmulator): void {
-  const { nine } = emulator.usageMeters;
-  const vca = emulator.vcaAccounts.default;
-  const dedicated = emulator.vcaAccounts.dedicated;
-  const config: Record<string, string> = {
-    caCertificates: emulator.caPem,
-    usageMeterUrl: emulator.usageMeters.default.url,
-    usageMeterUser: emulator.usageMeters.default.user,
-    usageMeterPassword: emulator.usageMeters.default.password,
-    usageMeters: JSON.stringify(nine ? { nine: { url: nine.url, user: nine.user, password: nine.password } } : {}),
-    vcaUrl: vca.vcaUrl,
-    vcaUser: vca.vcaUser,
-    vcaPassword: vca.vcaPassword,
-    vcaAccounts: JSON.stringify({
-      dedicated: { url: dedicated.vcaUrl, user: dedicated.vcaUser, password: dedicated.vcaPassword },
-    }),
-    cspUrl: emulator.cspUrl,
-    cspApiToken: emulator.cspApiToken,
-    usageInsightUrl: emulator.usageInsightUrl,
-    commerceTokenUrl: emulator.commerceTokenUrl,
-    commerceUrl: emulator.commerceUrl,
-    commerceClientId: emulator.commerceClientId,
-    commerceClientSecret: emulator.commerceClientSecret,
-  };
-  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`vcpp:${k}`, v])), []);
-}
+import { contextFor, everyServiceConfig, setProgramConfig, withEmulator } from "../helpers/emulator";
 
 interface Case {
   credential: string;
@@ -112,7 +85,7 @@ describe("Secrets in error paths, for every service", () => {
     it(`a failed answer echoing the ${credential} shows neither`, () =>
       withEmulator(
         async (emulator) => {
-          programConfig(emulator);
+          setProgramConfig(everyServiceConfig(emulator));
           await call();
           const inUse = secrets(emulator);
           assert.ok(inUse.length >= 2, `the emulator issued a token (${inUse.length} credentials)`);
@@ -144,7 +117,7 @@ describe("Secrets in error paths, for every service", () => {
 
   it("a token the server's answer is cut off in (past the snippet the error quotes) shows no part of it", () =>
     withEmulator(async (emulator) => {
-      programConfig(emulator);
+      setProgramConfig(everyServiceConfig(emulator));
       await getUsageMeterInfo();
       const [session] = emulator.admin.appliance("default").issuedCredentials;
       const body = `${"x".repeat(190)} ${session} and more`;

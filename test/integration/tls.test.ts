@@ -12,36 +12,12 @@ import { getUsageMeterInfo } from "../../functions/usage-meter";
 import { getVcaPlans, getVcaServices } from "../../functions/vcloud-air";
 import { ServiceError } from "../../provider/errors";
 import { ClientRegistry } from "../../provider/registry";
-import { capturingLogs, withEmulator } from "../helpers/emulator";
+import { capturingLogs, everyServiceConfig, setProgramConfig, withEmulator } from "../helpers/emulator";
 
 /** Every service's keys pointing at the emulator, without its CA: its certificate is not trusted. */
 function untrustedConfig(emulator: RunningEmulator): Record<string, string> {
-  const um = emulator.usageMeters.default;
-  const vca = emulator.vcaAccounts.default;
-  const dedicated = emulator.vcaAccounts.dedicated;
-  return {
-    usageMeterUrl: um.url,
-    usageMeterUser: um.user,
-    usageMeterPassword: um.password,
-    vcaUrl: vca.vcaUrl,
-    vcaUser: vca.vcaUser,
-    vcaPassword: vca.vcaPassword,
-    vcaAccounts: JSON.stringify({
-      dedicated: { url: dedicated.vcaUrl, user: dedicated.vcaUser, password: dedicated.vcaPassword },
-    }),
-    cspUrl: emulator.cspUrl,
-    cspApiToken: emulator.cspApiToken,
-    usageInsightUrl: emulator.usageInsightUrl,
-    commerceTokenUrl: emulator.commerceTokenUrl,
-    commerceUrl: emulator.commerceUrl,
-    commerceClientId: emulator.commerceClientId,
-    commerceClientSecret: emulator.commerceClientSecret,
-  };
-}
-
-function programConfig(config: Record<string, string>): void {
-  forgetProgramClients();
-  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`vcpp:${k}`, v])), []);
+  const { caCertificates: _trusted, ...untrusted } = everyServiceConfig(emulator);
+  return untrusted;
 }
 
 /** The first call of each service, as a user makes it (the function that talks to it). */
@@ -62,7 +38,7 @@ describe("TLS for every service", () => {
   for (const [service, call] of FIRST_CALLS) {
     it(`${service.source.slice(1, -2)}: an untrusted certificate fails with the hint to set vcpp:caCertificates`, () =>
       withEmulator(async (emulator) => {
-        programConfig(untrustedConfig(emulator));
+        setProgramConfig(untrustedConfig(emulator));
         const error = await call(emulator).then(
           () => assert.fail("an untrusted certificate was accepted"),
           (e: unknown) => e,
@@ -79,7 +55,7 @@ describe("TLS for every service", () => {
 
   it("a server presenting another certificate than the trusted CA's is refused with the same hint; one of another name says so", () =>
     withEmulator(async (emulator) => {
-      programConfig({ ...untrustedConfig(emulator), caCertificates: emulator.caPem });
+      setProgramConfig({ ...untrustedConfig(emulator), caCertificates: emulator.caPem });
       await emulator.admin.presentCertificate("untrusted");
       const untrusted = await getUsageMeterInfo().then(
         () => assert.fail("a self-signed certificate was accepted"),
@@ -89,7 +65,7 @@ describe("TLS for every service", () => {
       assert.match(untrusted.message, /add its CA \(PEM\) to vcpp:caCertificates/);
       await emulator.admin.presentCertificate("wrong-name");
       forgetProgramClients();
-      programConfig({ ...untrustedConfig(emulator), caCertificates: emulator.caPem });
+      setProgramConfig({ ...untrustedConfig(emulator), caCertificates: emulator.caPem });
       const wrongName = await getUsageMeterInfo().then(
         () => assert.fail("a certificate of another name was accepted"),
         (e: unknown) => e,
@@ -102,7 +78,7 @@ describe("TLS for every service", () => {
   it("insecureSkipTlsVerify lets every service through, and warns on every configure, naming the key", () =>
     withEmulator((emulator) =>
       capturingLogs(async (messages) => {
-        programConfig({ ...untrustedConfig(emulator), insecureSkipTlsVerify: "true" });
+        setProgramConfig({ ...untrustedConfig(emulator), insecureSkipTlsVerify: "true" });
         await getUsageMeterInfo();
         await getAgentRegistration({ agentId: emulator.usageMeters.default.uuid });
         await getCommitContracts();
