@@ -106,6 +106,11 @@ function parseNamedAppliances(get: ConfigSource): Record<string, z.infer<typeof 
     throw new ConfigError(
       `vcpp:usageMeters: the name ${JSON.stringify(badName)} is invalid: names use letters, digits, '.', '_' and '-'`,
     );
+  // Resources that name it would get the vcpp:usageMeter* appliance, silently.
+  if (DEFAULT_USAGE_METER in named)
+    throw new ConfigError(
+      `vcpp:usageMeters: the name "${DEFAULT_USAGE_METER}" is the appliance of the vcpp:usageMeterUrl, vcpp:usageMeterUser and vcpp:usageMeterPassword keys: set those for it, or give it another name`,
+    );
   for (const appliance of Object.values(named)) registerSecret(appliance.password);
   return named;
 }

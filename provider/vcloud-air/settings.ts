@@ -112,6 +112,11 @@ function parseNamedAccounts(get: ConfigSource): Record<string, z.infer<typeof ac
     throw new ConfigError(
       `vcpp:vcaAccounts: the name ${JSON.stringify(badName)} is invalid: names use letters, digits, '.', '_' and '-'`,
     );
+  // Resources and functions that name it would get the vcpp:vca* account, silently.
+  if (DEFAULT_VCA_ACCOUNT in named)
+    throw new ConfigError(
+      `vcpp:vcaAccounts: the name "${DEFAULT_VCA_ACCOUNT}" is the account of the vcpp:vcaUrl, vcpp:vcaUser and vcpp:vcaPassword keys: set those for it, or give it another name`,
+    );
   for (const account of Object.values(named)) registerSecret(account.password);
   return named;
 }

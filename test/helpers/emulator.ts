@@ -99,13 +99,14 @@ export function contextFor(emulator: RunningEmulator, extra: Record<string, stri
   return context;
 }
 
-/** `vcpp:usageMeters` (as the engine sends it: JSON text) naming each of the emulator's appliances. */
+/**
+ * `vcpp:usageMeters` (as the engine sends it: JSON text) naming each of the emulator's appliances
+ * but "default", which is the `vcpp:usageMeter*` keys' (the name is refused in the map).
+ */
 export function namedAppliancesConfig(emulator: RunningEmulator): Record<string, string> {
+  const { default: _theKeys, ...others } = emulator.usageMeters;
   const named = Object.fromEntries(
-    Object.entries(emulator.usageMeters).map(([name, um]) => [
-      name,
-      { url: um.url, user: um.user, password: um.password },
-    ]),
+    Object.entries(others).map(([name, um]) => [name, { url: um.url, user: um.user, password: um.password }]),
   );
   return { usageMeters: JSON.stringify(named) };
 }

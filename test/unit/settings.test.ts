@@ -227,6 +227,11 @@ describe("loadSettings", () => {
         /^vcpp:usageMeters: the name "my lab" is invalid: names use letters, digits/,
       ],
       [
+        "the default appliance's name",
+        { default: { url: "https://lab", password: "p" } },
+        /^vcpp:usageMeters: the name "default" is the appliance of the vcpp:usageMeterUrl, .* give it another name$/,
+      ],
+      [
         "a URL that is not one",
         { lab: { url: "lab.example.com", password: "p" } },
         /^vcpp:usageMeters is invalid: lab\.url: must be a URL such as/,

@@ -146,7 +146,7 @@ describe("vCloud Air", () => {
       );
     });
 
-    it("reads named accounts from vcpp:vcaAccounts, each with its own version; an unknown name lists the known ones", () => {
+    it('reads named accounts from vcpp:vcaAccounts, each with its own version; an unknown name lists the known ones; "default" is refused', () => {
       const accounts = JSON.stringify({
         legacy: { url: "https://vchs.example.com/api/vchs", user: "a", password: "legacy-secret", apiVersion: "5.6" },
       });
@@ -161,6 +161,10 @@ describe("vCloud Air", () => {
       assert.throws(
         () => load({ vcaAccounts: JSON.stringify({ x: { url: "http://a", user: "u", password: "p" } }) }),
         /vcpp:vcaAccounts is invalid: x.url: must be an https:\/\/ URL/,
+      );
+      assert.throws(
+        () => load({ vcaAccounts: JSON.stringify({ default: { url: "https://a", user: "u", password: "p" } }) }),
+        /vcpp:vcaAccounts: the name "default" is the account of the vcpp:vcaUrl, .* give it another name$/,
       );
     });
   });
