@@ -62,6 +62,11 @@ export const FAULTS: MatrixFault[] = [
   },
   { name: "hang (timeout)", kind: "transient", inject: (e, t) => e.admin.injectFault(at(t, { hang: true })) },
   {
+    name: "hang after applying",
+    kind: "transient",
+    inject: (e, t) => e.admin.injectFault(at(t, { hang: true, applyFirst: true })),
+  },
+  {
     name: "session expired",
     kind: "transient",
     loggedIn: true,
@@ -89,5 +94,10 @@ export const FAULTS: MatrixFault[] = [
     name: "untrusted TLS certificate",
     kind: "persistent",
     inject: (e) => e.admin.presentCertificate("untrusted"),
+  },
+  {
+    name: "TLS certificate of another name",
+    kind: "persistent",
+    inject: (e) => e.admin.presentCertificate("wrong-name"),
   },
 ];
