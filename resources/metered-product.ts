@@ -197,9 +197,12 @@ export class MeteredProductProvider implements KindProvider {
 
   async read(id: string, props: MeteredProductOutputs): Promise<pulumi.dynamic.ReadResult> {
     const client = this.context.usageMeter(props.usageMeter);
-    const product = await client.getProduct(props.productType, Number(id));
+    // Both lists are shared by every read of the process: asked for together, not one after the other.
+    const [product, pending] = await Promise.all([
+      client.getProduct(props.productType, Number(id)),
+      pendingFor(client, Number(id)),
+    ]);
     if (!product) return { id: "", props: {} };
-    const pending = await pendingFor(client, product.id);
     const outs = outputs(props, product, props.certificateFingerprint, pending);
     warnIfUnmetered(outs, "on the appliance");
     // Inputs as the appliance reports them: the next preview then shows `user: "admin" => "root"`.
