@@ -16,6 +16,7 @@ import {
   BenchReport,
   countRequests,
   markdownReport,
+  median,
   Phase,
   PHASES,
   StackResult,
@@ -43,6 +44,7 @@ const OPTIONS = {
   mixed: { type: "string", default: "10" },
   orders: { type: "string", default: "3" },
   "latency-ms": { type: "string", default: "100" },
+  repeat: { type: "string", default: "3" },
   "max-concurrent-requests": { type: "string" },
   "rate-limit": { type: "string", multiple: true },
   out: { type: "string" },
@@ -62,6 +64,8 @@ Options:
                                   second type), a UsageMeterRegistration and --orders VcppOrders (default 10; 0: none)
   --orders N                      VcppOrders in the mixed stack (default 3)
   --latency-ms MS                 added by the emulator to every request (default 100)
+  --repeat N                      time refresh and no-change up N times and show the median (default 3; create
+                                  runs once: it needs a new stack)
   --max-concurrent-requests LIST  set vcpp:maxConcurrentRequests; a list (2,4,8,16) runs every stack once per value
                                   and adds a table comparing them (default: not set, the provider's default)
   --rate-limit SERVICE=RATE[:BURST]
@@ -83,6 +87,7 @@ interface BenchOptions {
   mixed: number;
   orders: number;
   latencyMs: number;
+  repeat: number;
   concurrency: Array<number | undefined>;
   rateLimits: Record<string, RateLimit>;
   out?: string;
@@ -106,6 +111,7 @@ function parseOptions(): BenchOptions | undefined {
     mixed: count("mixed", values.mixed, 0),
     orders: count("orders", values.orders, 0),
     latencyMs: count("latency-ms", values["latency-ms"], 0),
+    repeat: count("repeat", values.repeat, 1),
     concurrency: concurrency === undefined ? [undefined] : list("max-concurrent-requests", concurrency, 1),
     rateLimits: Object.fromEntries((values["rate-limit"] ?? []).map(rateLimitOf)),
     out: values.out,
@@ -223,6 +229,7 @@ type RequestLog = ReturnType<RunningEmulator["admin"]["requests"]>;
 async function runPhases(
   stack: LocalStack,
   emulator: RunningEmulator,
+  repeat: number,
 ): Promise<{ times: Record<Phase, number>; requests: Record<Phase, RequestLog> }> {
   const commands: Record<Phase, () => Promise<unknown>> = {
     create: () => stack.up(),
@@ -232,9 +239,20 @@ async function runPhases(
   const times = {} as Record<Phase, number>;
   const requests = {} as Record<Phase, RequestLog>;
   for (const phase of PHASES) {
-    emulator.admin.clearRequests();
-    times[phase] = await elapsed(commands[phase]);
-    requests[phase] = emulator.admin.requests();
+    // Refresh and no-change up change nothing, so they can run again: the median steadies a
+    // 2-second measurement against the machine's noise. A create needs a new stack.
+    const samples: number[] = [];
+    for (let run = 0; run < (phase === "create" ? 1 : repeat); run++) {
+      emulator.admin.clearRequests();
+      samples.push(await elapsed(commands[phase]));
+      const sent = emulator.admin.requests();
+      if (run === 0) requests[phase] = sent;
+      else if (sent.length !== requests[phase].length)
+        throw new Error(
+          `${phase} sent ${sent.length} request(s), then ${requests[phase].length}: not a repeatable phase`,
+        );
+    }
+    times[phase] = median(samples);
   }
   return { times, requests };
 }
@@ -260,9 +278,9 @@ async function measureStack(
   try {
     const products = await productsOf(shape, emulator, "stack");
     const provider = await stackOf(engineBin, emulator, shape, products, false, maxConcurrentRequests, cleanups);
-    const measured = await runPhases(provider, emulator);
+    const measured = await runPhases(provider, emulator, options.repeat);
     const floor = await stackOf(engineBin, emulator, shape, products, true, maxConcurrentRequests, cleanups);
-    const floorRun = await runPhases(floor, emulator);
+    const floorRun = await runPhases(floor, emulator, options.repeat);
     const stray = PHASES.flatMap((p) => floorRun.requests[p]);
     if (stray.length > 0) throw new Error(`the no-op stack sent ${stray.length} request(s): the floor is not a floor`);
     const seeds = shape.registrations + shape.orders === 0 ? await seedsFlowFor(emulator, shape) : undefined;
@@ -352,6 +370,7 @@ async function main(options: BenchOptions, cleanups: Cleanups): Promise<void> {
     commit: await commit(),
     latencyMs: options.latencyMs,
     rateLimits: options.rateLimits,
+    repeat: options.repeat,
   };
   const reports: BenchReport[] = [];
   const log: Array<{ stack: string; maxConcurrentRequests?: number; requests: Record<Phase, RequestLog> }> = [];

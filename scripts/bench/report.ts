@@ -269,10 +269,20 @@ export interface BenchReport {
   maxConcurrentRequests?: number;
   /** Services the emulator answered 429 above a rate (`--rate-limit`). */
   rateLimits?: Record<string, { requestsPerSecond: number; burst?: number }>;
+  /** How many times refresh and no-change up ran (their times are the median); create runs once. */
+  repeat?: number;
   /** When it ran (ISO 8601) and on which commit. */
   at: string;
   commit: string;
   results: StackResult[];
+}
+
+/** The middle value (the mean of the two middle ones for an even count): one slow run does not move it. */
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error("the median of no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** The whole report as Markdown: the measurements per stack, then every target checked. */
@@ -290,6 +300,9 @@ export function markdownReport(report: BenchReport): string {
     `Measured ${report.at} on commit ${report.commit}: ${report.machine.cpus} CPU(s), ${report.machine.cpuModel}, Node ${report.machine.node}, Pulumi ${report.machine.engine}; ` +
       `${report.latencyMs} ms added to every request by the emulator; ` +
       `${rateLimitsOf(report)}; ` +
+      (report.repeat && report.repeat > 1
+        ? `refresh and no-change up timed ${report.repeat} times each, the median shown (create once); `
+        : "") +
       `vcpp:maxConcurrentRequests ${report.maxConcurrentRequests ?? "not set (the provider's default)"}.`,
     "",
     `| | ${results.map((r) => r.label).join(" | ")} |`,

@@ -5,6 +5,7 @@ import {
   countRequests,
   CountedRequest,
   markdownReport,
+  median,
   operationPath,
   Phase,
   PHASES,
@@ -249,6 +250,7 @@ describe("bench report", () => {
       const lines = text.split("\n");
       assert.match(lines[0], /^Measured 2026-11-24T20:00:00Z on commit abc1234: 2 CPU\(s\), AMD EPYC, Node v24\.19\.0/);
       assert.match(text, /100 ms added to every request by the emulator; no rate limit;/);
+      assert.doesNotMatch(text, /median/, "one run of each: nothing to take the median of");
       assert.ok(lines.includes("| | 100 products |"));
       assert.ok(lines.includes("| create: requests per resource (API minimum) | 5.0 (2.0) |"));
       assert.ok(lines.includes("| refresh: requests in all, per service | usage-meter 200 |"));
@@ -269,6 +271,27 @@ describe("bench report", () => {
         text,
         /\| 100 products \| create ≤ 2\.1 requests per resource \(minimum 2\.0\) \| 5\.0 \| \*\*FAIL\*\* \| 300 request/,
       );
+    });
+  });
+
+  describe("repeated runs", () => {
+    it("the median of the runs: one slow run does not move it", () => {
+      assert.equal(median([1.6, 2.9, 1.7]), 1.7);
+      assert.equal(median([2, 1, 4, 3]), 2.5);
+      assert.equal(median([5]), 5);
+      assert.throws(() => median([]), /no values/);
+    });
+
+    it("the table says which times are medians of how many runs", () => {
+      const text = markdownReport({
+        machine: { cpus: 2, cpuModel: "AMD EPYC", node: "v24.21.0", engine: "v3.250.0" },
+        latencyMs: 100,
+        repeat: 3,
+        at: "2026-11-24T20:00:00Z",
+        commit: "abc1234",
+        results: [result(BEFORE, { provider: { create: 21_000, refresh: 3_000, "no-change up": 3_000 } })],
+      });
+      assert.match(text, /; refresh and no-change up timed 3 times each, the median shown \(create once\); /);
     });
   });
 
