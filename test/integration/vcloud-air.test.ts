@@ -20,14 +20,16 @@ const INSTANCE = "b7a6d0f2-5c3e-4f1a-9d8b-2e4c6a8f0b13";
 const L1_WEB = "5e2f8a1c-6d4b-4c3e-9f7a-1b0d2c4e6f31";
 const L2_VDC = "3c1d9e7a-0b2f-4e6d-8a5c-7f9e1b3d5a20";
 
-/** Stack config (without `vcpp:`) for the emulator's `default` (5.7) account and every account by name. */
+/**
+ * Stack config (without `vcpp:`) for one of the emulator's accounts as the `vcpp:vca*` keys, and
+ * every other account by name (`default` is refused as a name: it is the keys' account).
+ */
 function vcaConfig(emulator: RunningEmulator, account = "default", extra: Record<string, string> = {}) {
   const { vcaUrl, vcaUser, vcaPassword } = emulator.vcaAccounts[account];
   const named = Object.fromEntries(
-    Object.entries(emulator.vcaAccounts).map(([name, a]) => [
-      name,
-      { url: a.vcaUrl, user: a.vcaUser, password: a.vcaPassword },
-    ]),
+    Object.entries(emulator.vcaAccounts)
+      .filter(([name]) => name !== "default")
+      .map(([name, a]) => [name, { url: a.vcaUrl, user: a.vcaUser, password: a.vcaPassword }]),
   );
   return {
     vcaUrl,
