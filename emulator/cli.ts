@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { ADMIN_PREFIX } from "./core/admin";
 import { PRESENTED_CERTIFICATES, PresentedCertificate } from "./core/certificates";
 import { Fault, faultSchema } from "./core/faults";
+import { parseRateLimit } from "./core/rate-limit";
 import { CliOption, CliValues, UsageError } from "./core/service";
 import { EmulatorOptions, RateLimit, RunningEmulator, SERVICES, startEmulator } from "./index";
 
@@ -89,10 +90,9 @@ function rateLimitsFrom(values: CliValues): Record<string, RateLimit> {
   const specs = (values["rate-limit"] ?? []) as string[];
   return Object.fromEntries(
     specs.map((spec) => {
-      const match = /^([\w-]+)=(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(spec);
-      if (!match || Number(match[2]) <= 0 || match[3] === "0")
-        throw new UsageError(`--rate-limit ${spec}: expected SERVICE=RATE[:BURST], e.g. usage-meter=20:5`);
-      return [match[1], { requestsPerSecond: Number(match[2]), ...(match[3] ? { burst: Number(match[3]) } : {}) }];
+      const limit = parseRateLimit(spec);
+      if (!limit) throw new UsageError(`--rate-limit ${spec}: expected SERVICE=RATE[:BURST], e.g. usage-meter=20:5`);
+      return limit;
     }),
   );
 }

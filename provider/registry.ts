@@ -139,21 +139,17 @@ export class ClientRegistry implements ServiceClients {
  * not go unnoticed once the stack points at production.
  */
 function warnIfInsecure({ shared, usageMeters, vcaAccounts }: Configured): void {
-  const inherits = shared.tls.insecureSkipTlsVerify === true;
-  const ownSwitch = (key: string, settings: { names(): string[]; connection(name: string): { tls: TlsSettings } }) => {
-    // The first name is the default connection, which has only the shared switch; a named entry
-    // called like it is shadowed by it (and may not be configured at all).
-    const [defaultName, ...named] = settings.names();
-    return named
-      .filter((name) => name !== defaultName)
-      .filter((name) => !inherits && settings.connection(name).tls.insecureSkipTlsVerify === true)
+  // Named connections inherit the shared switch; without it, each may set its own.
+  const ownSwitches = (key: string, settings: { names(): string[]; connection(name: string): { tls: TlsSettings } }) =>
+    settings
+      .names()
+      .slice(1) // the default connection, which has only the shared switch
+      .filter((name) => settings.connection(name).tls.insecureSkipTlsVerify === true)
       .map((name) => `vcpp:${key}.${name}.insecureSkipTlsVerify`);
-  };
-  const switches = [
-    ...(inherits ? ["vcpp:insecureSkipTlsVerify"] : []),
-    ...ownSwitch("usageMeters", usageMeters),
-    ...ownSwitch("vcaAccounts", vcaAccounts),
-  ];
+  const switches =
+    shared.tls.insecureSkipTlsVerify === true
+      ? ["vcpp:insecureSkipTlsVerify"]
+      : [...ownSwitches("usageMeters", usageMeters), ...ownSwitches("vcaAccounts", vcaAccounts)];
   if (switches.length)
     log.warn(
       `TLS certificate verification is switched off (${switches.join(", ")}): any server can pose as the service. ` +

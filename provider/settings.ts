@@ -10,6 +10,7 @@ import { X509Certificate } from "node:crypto";
 import { z } from "zod";
 import { ConfigError } from "./errors";
 import { DEFAULT_MAX_CONCURRENCY, describeZodIssues, TlsSettings } from "./http/client";
+import { registerSecret } from "./redact";
 
 /** Reads one config key of the `vcpp` namespace (`usageMeterUrl` for `vcpp:usageMeterUrl`). */
 export type ConfigSource = (key: string) => string | undefined;
@@ -52,10 +53,6 @@ export const credential = requiredString()
 
 /** `insecureSkipTlsVerify` inside a structured key (a JSON boolean). */
 export const boolFlag = z.boolean("must be true or false");
-
-/** A structured key's map of named connections; `shape` says what each holds. */
-export const namedMap = <T extends z.ZodType>(entry: T, shape: string) =>
-  z.record(z.string(), entry, `must be a map of name to ${shape}`);
 
 export const boolString = z.enum(["true", "false"], "must be true or false").transform((v) => v === "true");
 
@@ -100,6 +97,38 @@ export function structured<T>(get: ConfigSource, key: string, schema: z.ZodType<
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new ConfigError(`vcpp:${key} is invalid: ${describeZodIssues(parsed.error)}`);
   return parsed.data;
+}
+
+/** What each entry of a map of named connections holds, as messages name it. */
+const CONNECTION_SHAPE = "{url, user, password}";
+const CONNECTION_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * A structured key's named connections (`vcpp:usageMeters`, `vcpp:vcaAccounts`): each name valid,
+ * none called like the connection of the plain keys (`defaults.name`), which would silently
+ * shadow it, and every password registered for redaction.
+ */
+export function namedConnections<T extends { password: string }>(
+  get: ConfigSource,
+  key: string,
+  entry: z.ZodType<T>,
+  defaults: { name: string; what: string; keys: string[] },
+): Record<string, T> {
+  const map = z.record(z.string(), entry, `must be a map of name to ${CONNECTION_SHAPE}`);
+  const named = structured(get, key, map, `a map of name to ${CONNECTION_SHAPE}`) ?? {};
+  const badName = Object.keys(named).find((name) => !CONNECTION_NAME.test(name));
+  if (badName !== undefined)
+    throw new ConfigError(
+      `vcpp:${key}: the name ${JSON.stringify(badName)} is invalid: names use letters, digits, '.', '_' and '-'`,
+    );
+  if (defaults.name in named) {
+    const keys = defaults.keys.map((k) => `vcpp:${k}`);
+    throw new ConfigError(
+      `vcpp:${key}: the name "${defaults.name}" is the ${defaults.what} of the ${keys.slice(0, -1).join(", ")} and ${keys.at(-1)} keys: set those for it, or give it another name`,
+    );
+  }
+  for (const connection of Object.values(named)) registerSecret(connection.password);
+  return named;
 }
 
 function isPemBundle(text: string): boolean {

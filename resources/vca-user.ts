@@ -10,10 +10,10 @@ import { DEFAULT_VCA_ACCOUNT } from "../provider/vcloud-air/settings";
 import { shimFor } from "./shim";
 import {
   checkInputs,
-  KindProvider,
   dropUndefined,
   inputsOf,
   isUnknown,
+  KindProvider,
   nonEmpty,
   parseInputs,
   Same,

@@ -12,9 +12,9 @@ import { OrderFeedEntry } from "../provider/commerce/types";
 import { shimFor } from "./shim";
 import {
   checkInputs,
-  KindProvider,
   dropUndefined,
   isUnknown,
+  KindProvider,
   nonEmpty,
   parseInputs,
   Same,

@@ -11,6 +11,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { RateLimit, RunningEmulator, startEmulator } from "../emulator";
+import { parseRateLimit } from "../emulator/core/rate-limit";
 import {
   apiMinimum,
   BenchReport,
@@ -119,12 +120,11 @@ function parseOptions(): BenchOptions | undefined {
   };
 }
 
-/** `usage-meter=20:5`: the service, its requests per second and optionally its burst (as the emulator's CLI). */
+/** `usage-meter=20:5`, as the emulator's own `--rate-limit` reads it. */
 function rateLimitOf(spec: string): [string, RateLimit] {
-  const match = /^([\w-]+)=(\d+(?:\.\d+)?)(?::([1-9]\d*))?$/.exec(spec);
-  if (!match || Number(match[2]) <= 0)
-    throw new UsageError(`--rate-limit ${spec}: expected SERVICE=RATE[:BURST], e.g. usage-meter=20:5`);
-  return [match[1], { requestsPerSecond: Number(match[2]), ...(match[3] ? { burst: Number(match[3]) } : {}) }];
+  const limit = parseRateLimit(spec);
+  if (!limit) throw new UsageError(`--rate-limit ${spec}: expected SERVICE=RATE[:BURST], e.g. usage-meter=20:5`);
+  return limit;
 }
 
 /** The stacks to measure: one per size, and the mixed one. */

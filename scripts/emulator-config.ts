@@ -7,6 +7,16 @@ import { RunningEmulator } from "../emulator";
 
 export type StackConfig = Record<string, string | { secret: string }>;
 
+/** The same keys as `configure` reads them: without the `vcpp:` prefix, secrets as plain values. */
+export function plainConfig(config: StackConfig): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [
+      key.replace(/^vcpp:/, ""),
+      typeof value === "string" ? value : value.secret,
+    ]),
+  );
+}
+
 /** An appliance's keys (the default one unless named) and the emulator's CA. */
 export function usageMeterConfig(emulator: RunningEmulator, appliance = "default"): StackConfig {
   const { url, user, password } = emulator.usageMeters[appliance];

@@ -24,25 +24,28 @@ export interface ServerTls {
 export type PresentedCertificate = "trusted" | "untrusted" | "wrong-name";
 export const PRESENTED_CERTIFICATES = ["trusted", "untrusted", "wrong-name"] as const;
 
-export async function createServerTls(): Promise<ServerTls> {
+/** An EC P-256 key signed with SHA-256, valid from an hour ago (clock skew) for a year. */
+function keyAndValidity() {
   const now = Date.now();
-  const ca = await generate([{ name: "commonName", value: "pulumi-vcpp emulator CA" }], {
+  return {
     keyType: "ec",
     algorithm: "sha256",
     curve: "P-256",
     notBeforeDate: new Date(now - 3600_000),
     notAfterDate: new Date(now + YEAR_MS),
+  } as const;
+}
+
+export async function createServerTls(): Promise<ServerTls> {
+  const ca = await generate([{ name: "commonName", value: "pulumi-vcpp emulator CA" }], {
+    ...keyAndValidity(),
     extensions: [
       { name: "basicConstraints", cA: true, critical: true },
       { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
     ],
   });
   const leaf = await generate([{ name: "commonName", value: "localhost" }], {
-    keyType: "ec",
-    algorithm: "sha256",
-    curve: "P-256",
-    notBeforeDate: new Date(now - 3600_000),
-    notAfterDate: new Date(now + YEAR_MS),
+    ...keyAndValidity(),
     ca: { key: ca.private, cert: ca.cert },
     extensions: [
       {
@@ -62,13 +65,8 @@ export async function createServerTls(): Promise<ServerTls> {
 /** The key and certificate to present for `kind` (see `PresentedCertificate`). */
 export async function presentedTls(kind: PresentedCertificate, tls: ServerTls): Promise<{ key: string; cert: string }> {
   if (kind === "trusted") return { key: tls.key, cert: tls.cert };
-  const now = Date.now();
   const other = await generate([{ name: "commonName", value: "other.example.com" }], {
-    keyType: "ec",
-    algorithm: "sha256",
-    curve: "P-256",
-    notBeforeDate: new Date(now - 3600_000),
-    notAfterDate: new Date(now + YEAR_MS),
+    ...keyAndValidity(),
     ...(kind === "wrong-name" ? { ca: { key: tls.caKey, cert: tls.caPem } } : {}),
     extensions: [
       { name: "subjectAltName", altNames: [{ type: 2, value: "other.example.com" }] },

@@ -29,6 +29,16 @@ export interface RateLimit {
 }
 true satisfies Same<RateLimit, z.infer<typeof rateLimitSchema>>;
 
+/**
+ * A `--rate-limit` value (`usage-meter=20:5`, the emulator's and the bench's): the service, its
+ * requests per second and optionally its burst; undefined when it does not read so.
+ */
+export function parseRateLimit(spec: string): [string, RateLimit] | undefined {
+  const match = /^([\w-]+)=(\d+(?:\.\d+)?)(?::([1-9]\d*))?$/.exec(spec);
+  if (!match || Number(match[2]) <= 0) return undefined;
+  return [match[1], { requestsPerSecond: Number(match[2]), ...(match[3] ? { burst: Number(match[3]) } : {}) }];
+}
+
 interface Bucket {
   limit: Required<RateLimit>;
   tokens: number;

@@ -11,11 +11,10 @@ import {
   ConfigSource,
   credential,
   httpsUrl,
-  namedMap,
+  namedConnections,
   optional,
   pemBundle,
   SharedSettings,
-  structured,
 } from "../settings";
 
 export const DEFAULT_USAGE_METER_USER = "usagemeter";
@@ -33,9 +32,6 @@ const applianceSchema = z.object({
   caCertificates: pemBundle.optional(),
   insecureSkipTlsVerify: boolFlag.optional(),
 });
-
-const SHAPE = "{url, user, password}";
-const APPLIANCE_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** A Usage Meter appliance to talk to, fully resolved. */
 export interface UsageMeterConnection {
@@ -61,7 +57,11 @@ export function loadUsageMeterSettings(get: ConfigSource, shared: SharedSettings
   const password = optional(get, "usageMeterPassword", credential);
   const apiVersion = optional(get, "usageMeterApiVersion", usageMeterApiVersion) ?? "auto";
   registerSecret(password);
-  const named = parseNamedAppliances(get);
+  const named = namedConnections(get, "usageMeters", applianceSchema, {
+    name: DEFAULT_USAGE_METER,
+    what: "appliance",
+    keys: ["usageMeterUrl", "usageMeterUser", "usageMeterPassword"],
+  });
   const { tls } = shared;
 
   return {
@@ -97,20 +97,4 @@ export function loadUsageMeterSettings(get: ConfigSource, shared: SharedSettings
       return { name: DEFAULT_USAGE_METER, url, user, password, apiVersion, tls };
     },
   };
-}
-
-function parseNamedAppliances(get: ConfigSource): Record<string, z.infer<typeof applianceSchema>> {
-  const named = structured(get, "usageMeters", namedMap(applianceSchema, SHAPE), `a map of name to ${SHAPE}`) ?? {};
-  const badName = Object.keys(named).find((name) => !APPLIANCE_NAME.test(name));
-  if (badName !== undefined)
-    throw new ConfigError(
-      `vcpp:usageMeters: the name ${JSON.stringify(badName)} is invalid: names use letters, digits, '.', '_' and '-'`,
-    );
-  // Resources that name it would get the vcpp:usageMeter* appliance, silently.
-  if (DEFAULT_USAGE_METER in named)
-    throw new ConfigError(
-      `vcpp:usageMeters: the name "${DEFAULT_USAGE_METER}" is the appliance of the vcpp:usageMeterUrl, vcpp:usageMeterUser and vcpp:usageMeterPassword keys: set those for it, or give it another name`,
-    );
-  for (const appliance of Object.values(named)) registerSecret(appliance.password);
-  return named;
 }

@@ -11,11 +11,10 @@ import {
   ConfigSource,
   credential,
   httpsUrl,
-  namedMap,
+  namedConnections,
   optional,
   pemBundle,
   SharedSettings,
-  structured,
 } from "../settings";
 
 /** The name of the account the `vcpp:vca*` keys describe. */
@@ -36,9 +35,6 @@ const accountSchema = z.object({
   caCertificates: pemBundle.optional(),
   insecureSkipTlsVerify: boolFlag.optional(),
 });
-
-const SHAPE = "{url, user, password}";
-const ACCOUNT_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** A vCloud Air account to talk to, fully resolved. */
 export interface VcaConnection {
@@ -70,7 +66,11 @@ export function loadVcaSettings(get: ConfigSource, shared: SharedSettings): VcaS
   const password = optional(get, "vcaPassword", credential);
   const apiVersion = optional(get, "vcaApiVersion", vcaApiVersion) ?? "auto";
   registerSecret(password);
-  const named = parseNamedAccounts(get);
+  const named = namedConnections(get, "vcaAccounts", accountSchema, {
+    name: DEFAULT_VCA_ACCOUNT,
+    what: "account",
+    keys: ["vcaUrl", "vcaUser", "vcaPassword"],
+  });
   const { tls } = shared;
 
   return {
@@ -103,20 +103,4 @@ export function loadVcaSettings(get: ConfigSource, shared: SharedSettings): VcaS
       return { name: DEFAULT_VCA_ACCOUNT, url: serverRoot(url), user, password, apiVersion, tls };
     },
   };
-}
-
-function parseNamedAccounts(get: ConfigSource): Record<string, z.infer<typeof accountSchema>> {
-  const named = structured(get, "vcaAccounts", namedMap(accountSchema, SHAPE), `a map of name to ${SHAPE}`) ?? {};
-  const badName = Object.keys(named).find((name) => !ACCOUNT_NAME.test(name));
-  if (badName !== undefined)
-    throw new ConfigError(
-      `vcpp:vcaAccounts: the name ${JSON.stringify(badName)} is invalid: names use letters, digits, '.', '_' and '-'`,
-    );
-  // Resources and functions that name it would get the vcpp:vca* account, silently.
-  if (DEFAULT_VCA_ACCOUNT in named)
-    throw new ConfigError(
-      `vcpp:vcaAccounts: the name "${DEFAULT_VCA_ACCOUNT}" is the account of the vcpp:vcaUrl, vcpp:vcaUser and vcpp:vcaPassword keys: set those for it, or give it another name`,
-    );
-  for (const account of Object.values(named)) registerSecret(account.password);
-  return named;
 }

@@ -2,7 +2,10 @@
  * End-to-end helpers: the real engine (scripts/install-engine.sh), an emulator per test file, and
  * a temporary stack of the suite's program (test/e2e/program) whose resources are stack config.
  */
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import type { Context } from "mocha";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
 import { EngineUnavailableError, installEngine, LocalStack, REPO_ROOT } from "../../scripts/local-stack";
@@ -144,6 +147,17 @@ async function assertNoStrayProcesses(workDir: string): Promise<void> {
     `engine processes outlived the stack (killed now):\n${strays.map((p) => `  ${p.pid} ${p.command}`).join("\n")}`,
   );
 }
+
+/** npm in `cwd`, quietly, from the cache where it can (the tests install the same packages again and again). */
+export const npm = (cwd: string, ...args: string[]) =>
+  promisify(execFile)("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], {
+    cwd,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+
+/** The version of a package installed in the repository's node_modules. */
+export const installedVersion = async (name: string): Promise<string> =>
+  JSON.parse(await readFile(join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version;
 
 /** Stack config pointing at the emulator's default appliance (the integration tests' config, as `vcpp:` keys). */
 export function defaultConfig(emulator: RunningEmulator): Record<string, string | { secret: string }> {

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { LocalStack, REPO_ROOT, runCommand, CommandResult } from "../../scripts/local-stack";
-import { engineOrSkip } from "./helpers";
+import { engineOrSkip, installedVersion, npm } from "./helpers";
 
 const run = promisify(execFile);
 
@@ -116,11 +116,6 @@ const EXPECTED_CONFIG_KEYS = [
   "vcpp:vcaAccounts.dedicated.apiVersion",
 ];
 const CREDENTIAL = /(password|token|secret)$/i;
-
-const npm = (cwd: string, ...args: string[]) =>
-  run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, maxBuffer: 64 * 1024 * 1024 });
-const installedVersion = async (name: string) =>
-  JSON.parse(await readFile(join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version as string;
 
 /** A `pulumi config set` line's key and whether it is set as a secret. */
 function configLine(line: string): { key: string; secret: boolean } {

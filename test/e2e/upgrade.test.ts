@@ -16,11 +16,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { RunningEmulator, startEmulator } from "../../emulator";
 import { LocalStack, REPO_ROOT } from "../../scripts/local-stack";
-import { cloudConfig, commerceConfig, defaultConfig, engineOrSkip, vcaConfig } from "./helpers";
+import { cloudConfig, commerceConfig, defaultConfig, engineOrSkip, installedVersion, npm, vcaConfig } from "./helpers";
 
 const run = promisify(execFile);
-const npm = (cwd: string, ...args: string[]) =>
-  run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, maxBuffer: 64 * 1024 * 1024 });
 const readJson = async (file: string) => JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
 
 /** Where each release's tarball is kept, so that the test needs neither git history nor a registry. */
@@ -162,8 +160,7 @@ describe("upgrading from the previous release", function () {
       await cp(join(REPO_ROOT, file), join(current, file), { force: true }).catch(() => undefined);
     const currentTarball = await pack(current, work);
 
-    const pulumiVersion = (await readJson(join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json")))
-      .version;
+    const pulumiVersion = await installedVersion("@pulumi/pulumi");
     await writeFile(
       join(program, "package.json"),
       JSON.stringify({ name: "vcpp-upgrade", main: "index.js", dependencies: { "@pulumi/pulumi": pulumiVersion } }),

@@ -5,7 +5,7 @@ import { ClientRegistry } from "../../provider/registry";
 import { clearCredentials } from "../../provider/auth/token-source";
 import { EmulatorOptions, LoggedRequest, RunningEmulator, startEmulator } from "../../emulator";
 import { forgetProgramClients } from "../../functions/program-clients";
-import { cloudConfig, commerceConfig, usageMeterConfig, vcaConfig } from "../../scripts/emulator-config";
+import { cloudConfig, commerceConfig, plainConfig, usageMeterConfig, vcaConfig } from "../../scripts/emulator-config";
 
 /**
  * Starts an emulator for the test and always closes it. A request no route handles fails the
@@ -42,34 +42,15 @@ export async function closeAfterFailure(emulator: RunningEmulator, failure: unkn
  * appliance and vCloud Air account, and its others by name (`usageMeters`, `vcaAccounts`).
  */
 export function everyServiceConfig(emulator: RunningEmulator): Record<string, string> {
-  const { default: _appliance, ...appliances } = emulator.usageMeters;
-  const { default: _account, ...accounts } = emulator.vcaAccounts;
-  const keys = {
-    ...usageMeterConfig(emulator),
-    ...cloudConfig(emulator),
-    ...commerceConfig(emulator),
-    ...vcaConfig(emulator),
-  };
   return {
-    ...Object.fromEntries(
-      Object.entries(keys).map(([key, value]) => [
-        key.replace(/^vcpp:/, ""),
-        typeof value === "string" ? value : value.secret,
-      ]),
-    ),
-    usageMeters: JSON.stringify(
-      Object.fromEntries(
-        Object.entries(appliances).map(([name, a]) => [name, { url: a.url, user: a.user, password: a.password }]),
-      ),
-    ),
-    vcaAccounts: JSON.stringify(
-      Object.fromEntries(
-        Object.entries(accounts).map(([name, a]) => [
-          name,
-          { url: a.vcaUrl, user: a.vcaUser, password: a.vcaPassword },
-        ]),
-      ),
-    ),
+    ...plainConfig({
+      ...usageMeterConfig(emulator),
+      ...cloudConfig(emulator),
+      ...commerceConfig(emulator),
+      ...vcaConfig(emulator),
+    }),
+    ...namedAppliancesConfig(emulator),
+    ...namedVcaAccountsConfig(emulator),
   };
 }
 
@@ -109,6 +90,15 @@ export function namedAppliancesConfig(emulator: RunningEmulator): Record<string,
     Object.entries(others).map(([name, um]) => [name, { url: um.url, user: um.user, password: um.password }]),
   );
   return { usageMeters: JSON.stringify(named) };
+}
+
+/** `vcpp:vcaAccounts` (JSON text) naming each of the emulator's vCloud Air accounts but "default" (refused there). */
+export function namedVcaAccountsConfig(emulator: RunningEmulator): Record<string, string> {
+  const { default: _theKeys, ...others } = emulator.vcaAccounts;
+  const named = Object.fromEntries(
+    Object.entries(others).map(([name, a]) => [name, { url: a.vcaUrl, user: a.vcaUser, password: a.vcaPassword }]),
+  );
+  return { vcaAccounts: JSON.stringify(named) };
 }
 
 /** Login requests served (to one appliance, if named). */

@@ -1,37 +1,20 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { request } from "node:https";
 import { join } from "node:path";
 import { RunningEmulator } from "../../emulator";
 import { withEmulator } from "../helpers/emulator";
+import { plainRequest } from "../helpers/plain-https";
 
-/** One request to the emulator; resolves with its status and how long it took. */
-function timed(
+/** One request to the emulator; resolves with its status, its body and how long it took. */
+async function timed(
   emulator: RunningEmulator,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; ms: number; body: string }> {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${emulator.url}${path}`,
-      { method, ca: emulator.caPem, headers: { "content-type": "application/json" } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            ms: performance.now() - started,
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+  const answer = await plainRequest(emulator.caPem, method, `${emulator.url}${path}`, { body });
+  return { status: answer.status, ms: performance.now() - started, body: answer.raw.toString("utf8") };
 }
 
 const login = (emulator: RunningEmulator) => {

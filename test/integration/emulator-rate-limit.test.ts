@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { request } from "node:https";
 import { join } from "node:path";
 import { z } from "zod";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
 import { RateLimiter } from "../../emulator/core/rate-limit";
 import { HttpClient } from "../../provider/http/client";
+import { plainRequest } from "../helpers/plain-https";
 
 interface Answer {
   status: number;
@@ -13,24 +13,10 @@ interface Answer {
   body: Record<string, unknown> | undefined;
 }
 
-/** One request to the emulator, trusting its CA. */
-function call(emulator: RunningEmulator, method: string, path: string, body?: unknown): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${emulator.url}${path}`,
-      { method, ca: emulator.caPem, headers: { "content-type": "application/json" } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+/** One request to the emulator, trusting its CA; the body read as JSON. */
+async function call(emulator: RunningEmulator, method: string, path: string, body?: unknown): Promise<Answer> {
+  const answer = await plainRequest(emulator.caPem, method, `${emulator.url}${path}`, { body });
+  return { status: answer.status, headers: answer.headers, body: answer.json() as Record<string, unknown> | undefined };
 }
 
 const AGENT_INFO = "/um/default/api/v1/agent_info";

@@ -14,7 +14,7 @@ import {
 import { clearVcloudAirSessions, logOutAll } from "../../provider/auth/vcloud-air-session";
 import { ClientRegistry } from "../../provider/registry";
 import { VcaUserOutputs, VcaUserProvider } from "../../resources/vca-user";
-import { capturingLogs, checked, withEmulator } from "../helpers/emulator";
+import { capturingLogs, checked, namedVcaAccountsConfig, withEmulator } from "../helpers/emulator";
 
 const INSTANCE = "b7a6d0f2-5c3e-4f1a-9d8b-2e4c6a8f0b13";
 const L1_WEB = "5e2f8a1c-6d4b-4c3e-9f7a-1b0d2c4e6f31";
@@ -26,16 +26,11 @@ const L2_VDC = "3c1d9e7a-0b2f-4e6d-8a5c-7f9e1b3d5a20";
  */
 function vcaConfig(emulator: RunningEmulator, account = "default", extra: Record<string, string> = {}) {
   const { vcaUrl, vcaUser, vcaPassword } = emulator.vcaAccounts[account];
-  const named = Object.fromEntries(
-    Object.entries(emulator.vcaAccounts)
-      .filter(([name]) => name !== "default")
-      .map(([name, a]) => [name, { url: a.vcaUrl, user: a.vcaUser, password: a.vcaPassword }]),
-  );
   return {
     vcaUrl,
     vcaUser,
     vcaPassword,
-    vcaAccounts: JSON.stringify(named),
+    ...namedVcaAccountsConfig(emulator),
     caCertificates: emulator.caPem,
     ...extra,
   } as Record<string, string>;

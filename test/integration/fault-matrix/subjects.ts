@@ -12,6 +12,13 @@ import { ProxyConfigProvider } from "../../../resources/proxy-config";
 import { UsageMeterRegistrationProvider } from "../../../resources/usage-meter-registration";
 import { VcaUserProvider } from "../../../resources/vca-user";
 import { VcppOrderProvider } from "../../../resources/vcpp-order";
+import {
+  cloudConfig,
+  commerceConfig,
+  plainConfig,
+  usageMeterConfig,
+  vcaConfig,
+} from "../../../scripts/emulator-config";
 
 export const OPERATIONS = ["create", "read", "update", "delete"] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -66,13 +73,8 @@ function registry(config: Record<string, string>): ClientRegistry {
 }
 
 const usageMeterRun = (provider: (r: ClientRegistry) => pulumi.dynamic.ResourceProvider) => (e: RunningEmulator) => {
-  const context = registry(usageMeterConfig(e));
+  const context = registry(plainConfig(usageMeterConfig(e)));
   return { provider: provider(context), login: () => context.usageMeter().agentInfo() };
-};
-
-const usageMeterConfig = (e: RunningEmulator) => {
-  const um = e.usageMeters.default;
-  return { usageMeterUrl: um.url, usageMeterUser: um.user, usageMeterPassword: um.password, caCertificates: e.caPem };
 };
 
 export const SUBJECTS: Subject[] = [
@@ -112,13 +114,7 @@ export const SUBJECTS: Subject[] = [
     services: ["Usage Insight", "Usage metering agents", "Cloud Partner Navigator", "Usage Meter"],
     options: { usageInsight: { registrationDelayMs: 100 } },
     open: (e) => {
-      const context = registry({
-        ...usageMeterConfig(e),
-        cspUrl: e.cspUrl,
-        cspApiToken: e.cspApiToken,
-        usageInsightUrl: e.usageInsightUrl,
-        usageMeteringAgentsUrl: e.usageMeteringAgentsUrl,
-      });
+      const context = registry(plainConfig({ ...usageMeterConfig(e), ...cloudConfig(e) }));
       return {
         provider: new UsageMeterRegistrationProvider(context),
         login: () =>
@@ -157,11 +153,7 @@ export const SUBJECTS: Subject[] = [
     options: { commerce: { fulfilmentDelayMs: 60_000 } },
     open: (e, dir) => {
       const context = registry({
-        commerceTokenUrl: e.commerceTokenUrl,
-        commerceUrl: e.commerceUrl,
-        commerceClientId: e.commerceClientId,
-        commerceClientSecret: e.commerceClientSecret,
-        commerceOrderJournal: join(dir, "orders.jsonl"),
+        ...plainConfig(commerceConfig(e, join(dir, "orders.jsonl"))),
         caCertificates: e.caPem,
       });
       return { provider: new VcppOrderProvider(context), login: () => context.commerce().commitContracts() };
@@ -199,8 +191,7 @@ export const SUBJECTS: Subject[] = [
     resource: "VcaUser",
     services: ["vCloud Air"],
     open: (e) => {
-      const { vcaUrl, vcaUser, vcaPassword } = e.vcaAccounts.default;
-      const context = registry({ vcaUrl, vcaUser, vcaPassword, caCertificates: e.caPem });
+      const context = registry({ ...plainConfig(vcaConfig(e)), caCertificates: e.caPem });
       return { provider: new VcaUserProvider(context), login: () => context.vca().users() };
     },
     inputs: {
