@@ -1,3 +1,4 @@
+import { RunError } from "@pulumi/pulumi";
 import { redact } from "./redact";
 
 /**
@@ -37,8 +38,12 @@ export interface ErrorOptions {
   cause?: unknown;
 }
 
-/** Base of every error this package throws; the message is always redacted. */
-export class VcppError extends Error {
+/**
+ * Base of every error this package throws; the message is always redacted. A Pulumi `RunError`:
+ * when a function's failure ends a program, the language host prints its message once, without
+ * the stack trace and the dump of its fields it prints for a bug.
+ */
+export class VcppError extends RunError {
   constructor(
     message: string,
     readonly code: ErrorCode,

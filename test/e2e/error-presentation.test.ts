@@ -1,7 +1,8 @@
 /**
  * What a user reads when an expected failure (bad config, refused credentials) stops `pulumi
- * preview`, `up` or `destroy`: the package's message once, against the resource, without a stack
- * trace and without the "X: X" doubling of Pulumi's dynamic-provider server.
+ * preview`, `up` or `destroy`: the package's message once, against the resource (or the stack,
+ * for a function the program calls), without a stack trace and without the "X: X" doubling of
+ * Pulumi's dynamic-provider server.
  */
 import { strict as assert } from "node:assert";
 import { CommandResult } from "../../scripts/local-stack";
@@ -31,6 +32,33 @@ describe("Expected failures through the real Pulumi engine", function () {
       assert.match(message, /vcpp:usageMeterUrl/);
     } finally {
       await e2e.stack.setConfig("vcpp:usageMeterUrl", goodUrl);
+    }
+  });
+
+  it("a function the program calls is refused: the stack says so once, without a stack trace", async () => {
+    const vca = e2e.emulator.vcaAccounts.default;
+    await e2e.stack.setAllConfig({
+      "vcpp:vcaUrl": vca.vcaUrl,
+      "vcpp:vcaUser": vca.vcaUser,
+      "vcpp:vcaPassword": { secret: "not-the-vca-password" },
+    });
+    await e2e.declare(
+      { products: { vcda: product }, vcaFunctions: { servicesAccount: "default" } },
+      { vcda: "vcda-Secret-7" },
+    );
+    try {
+      const result = await e2e.stack.pulumi(["preview"]);
+      const output = `${result.stdout}\n${result.stderr}`;
+      assert.notEqual(result.code, 0, output);
+      const [, diagnostics = ""] = result.stdout.split(/^Diagnostics:$/m);
+      const errors = [...diagnostics.matchAll(/^ {4}error: (.+)$/gm)].map((m) => m[1]);
+      assert.deepEqual(errors.length, 1, `one error in the Diagnostics:\n${diagnostics}`);
+      assert.match(errors[0], /^vCloud Air: log in failed .*: 401 .*check them in the stack config/);
+      assert.doesNotMatch(output, /unhandled exception/);
+      assert.doesNotMatch(output, / {4}at .*:\d+:\d+\)?$/m, "a stack trace is shown");
+      assert.doesNotMatch(output, /(Service|Config|Vcpp)Error\b/, "the error's class name is shown");
+    } finally {
+      await e2e.declare({ products: { vcda: product } }, { vcda: "vcda-Secret-7" });
     }
   });
 
